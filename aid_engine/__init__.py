@@ -1,0 +1,74 @@
+"""aid_engine: decides the Grande École du numérique learner aid (décret n° 2017-548 du 14 avril 2017).
+
+    >>> from aid_engine import evaluate
+    >>> decision = evaluate({...})            # a JSON-shaped dict or a Declaration
+    >>> decision.model_dump(mode="json")      # the stable output contract
+
+`evaluate(declaration, ruleset=None)` picks the rule set in force at the training start date from the
+project's `rules/` (loaded and validated once, on first use).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from . import engine as _engine
+from ._version import __version__
+from .errors import (
+    AidEngineError,
+    AuditChainBroken,
+    DeclarationError,
+    FieldProblem,
+    InputFileError,
+    NoRulesetInForce,
+    NotFound,
+    RulesetError,
+    StoreError,
+)
+from .models import Counterfactuals, Decision, Declaration, Reason, RulesetRef, TraceStep
+from .ruleset import RuleBook, RuleSet
+from .ruleset import load as load_ruleset
+
+__all__ = [
+    "AidEngineError",
+    "AuditChainBroken",
+    "Counterfactuals",
+    "Decision",
+    "Declaration",
+    "DeclarationError",
+    "FieldProblem",
+    "InputFileError",
+    "NoRulesetInForce",
+    "NotFound",
+    "Reason",
+    "RuleBook",
+    "RuleSet",
+    "RulesetError",
+    "RulesetRef",
+    "StoreError",
+    "TraceStep",
+    "__version__",
+    "default_rulebook",
+    "evaluate",
+    "load_ruleset",
+]
+
+
+@lru_cache(maxsize=1)
+def default_rulebook() -> RuleBook:
+    """The rule book of the project's `rules/` (or `$AID_ENGINE_RULES`), loaded and validated once."""
+    return load_ruleset()
+
+
+def evaluate(
+    declaration: Declaration | Mapping[str, Any],
+    ruleset: RuleSet | RuleBook | None = None,
+    *,
+    lang: str = "fr",
+    plain: bool = False,
+) -> Decision:
+    """Decide a declaration; see `aid_engine.engine.evaluate`. `ruleset=None`: the default rule book."""
+    return _engine.evaluate(declaration, ruleset if ruleset is not None else default_rulebook(),
+                            lang=lang, plain=plain)

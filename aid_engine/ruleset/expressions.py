@@ -1,0 +1,195 @@
+"""Eligibility predicates as rule-engine expressions: compiled once, type-checked, confined.
+
+A predicate is compiled at load time against the types of the `Declaration` fields, so an unknown symbol
+or a type mismatch fails when the rules load, never during a batch.  The language is confined to what a
+predicate of the decree needs: declaration fields, literals, comparisons, `in`, `and`/`or`/`not`, `??`
+and the ternary.  Attribute access, item access, function calls, regular expressions and `$` builtins
+(`$now`, `$today`, `$random` among them) are refused, so no rule depends on the day it runs or reaches
+beyond the declaration.  This module must never do I/O.
+"""
+
+from __future__ import annotations
+
+import types as pytypes
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from difflib import get_close_matches
+from typing import Any
+
+import rule_engine
+from rule_engine import ast as re_ast
+from rule_engine import builtins as re_builtins
+from rule_engine.types import DataType
+
+from ..models import Declaration
+
+# Fields a rule may not read: programme statistics and identifiers never decide anything.
+UNREADABLE = {
+    "sex": "is for programme statistics only and never used by a rule",
+    "birth_date": "is for programme statistics only and never used by a rule",
+    "learner_id": "is an opaque identifier and never used by a rule",
+    "fabrique_id": "names the training organisation and is never used by a rule",
+}
+
+_ALLOWED_NODES: tuple[type, ...] = (
+    re_ast.Statement,
+    re_ast.LogicExpression,
+    re_ast.ComparisonExpression,
+    re_ast.ArithmeticComparisonExpression,
+    re_ast.ContainsExpression,
+    re_ast.ArrayExpression,
+    re_ast.UnaryExpression,
+    re_ast.SymbolExpression,
+    re_ast.BooleanExpression,
+    re_ast.FloatExpression,
+    re_ast.StringExpression,
+    re_ast.DatetimeExpression,
+    re_ast.NullExpression,
+    re_ast.CoalesceExpression,
+    re_ast.TernaryExpression,
+    re_ast.AddExpression,
+    re_ast.SubtractExpression,
+    re_ast.ArithmeticExpression,
+)
+_REFUSED_WHY = {
+    "GetAttributeExpression": "attribute access (x.attr) is not allowed in a rule",
+    "GetItemExpression": "item access (x[i]) is not allowed in a rule",
+    "GetSliceExpression": "slices are not allowed in a rule",
+    "FunctionCallExpression": "function calls are not allowed in a rule",
+    "FuzzyComparisonExpression": "regular expressions (=~) are not allowed in a rule",
+    "ComprehensionExpression": "comprehensions are not allowed in a rule",
+}
+
+
+class ExpressionError(ValueError):
+    """A predicate that does not compile; `suggestion` is a did-you-mean for an unknown symbol."""
+
+    def __init__(self, message: str, suggestion: str | None = None) -> None:
+        super().__init__(message)
+        self.suggestion = suggestion
+
+
+def _data_type(annotation: Any) -> Any:
+    """The rule-engine type of a Declaration field's annotation."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _data_type(typing.get_args(annotation)[0])
+    if origin in (typing.Union, pytypes.UnionType):
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return DataType.NULLABLE(_data_type(inner[0]))
+    if origin is typing.Literal or annotation is str:
+        return DataType.STRING
+    if annotation is bool:
+        return DataType.BOOLEAN
+    if annotation in (int, Decimal):
+        return DataType.FLOAT
+    if annotation is date:
+        return DataType.DATETIME
+    raise TypeError(f"no rule-engine type for {annotation!r}")  # pragma: no cover - a new field type
+
+
+SYMBOL_TYPES: Mapping[str, Any] = {
+    name: _data_type(field.annotation)
+    for name, field in Declaration.model_fields.items()
+    if name not in UNREADABLE
+}
+
+
+def _resolve_type(name: str) -> Any:
+    if name in SYMBOL_TYPES:
+        return SYMBOL_TYPES[name]
+    if name in UNREADABLE:
+        raise ExpressionError(f"{name} {UNREADABLE[name]}")
+    close = get_close_matches(name, list(SYMBOL_TYPES), n=1)
+    raise ExpressionError(f"unknown field {name!r}", suggestion=close[0] if close else None)
+
+
+def _context() -> rule_engine.Context:
+    context = rule_engine.Context(type_resolver=_resolve_type, default_timezone="utc")
+    # No builtins at all: `$now`, `$today`, `$random` and the functions are unknown symbols, refused at parse.
+    context.builtins = re_builtins.Builtins({}, timezone=context.default_timezone, value_types={})
+    return context
+
+
+def _children(node: Any) -> Iterator[Any]:
+    names: set[str] = set(getattr(node, "__dict__", {}))
+    for klass in type(node).__mro__:
+        names.update(getattr(klass, "__slots__", ()))
+    for name in sorted(names - {"context"}):
+        value = getattr(node, name, None)
+        if isinstance(value, re_ast.ASTNodeBase):
+            yield value
+        elif isinstance(value, tuple | list):
+            yield from (v for v in value if isinstance(v, re_ast.ASTNodeBase))
+
+
+def _confine(node: Any, symbols: list[str]) -> None:
+    """Refuse any node outside the confined language; collect the symbols read, in order."""
+    kind = type(node).__name__
+    if not isinstance(node, _ALLOWED_NODES):
+        raise ExpressionError(_REFUSED_WHY.get(kind, f"{kind} is not allowed in a rule"))
+    if isinstance(node, re_ast.SymbolExpression):
+        if node.scope is not None:
+            raise ExpressionError(f"builtin ${node.name} is not allowed in a rule (rules never read the clock)")
+        if node.name not in symbols:
+            symbols.append(node.name)
+    for child in _children(node):
+        _confine(child, symbols)
+
+
+def _rule_value(value: Any) -> Any:
+    """A field value as rule-engine compares it: dates become UTC midnights."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class Predicate:
+    """A compiled predicate: its text, the fields it reads (in order) and the compiled rule."""
+
+    text: str
+    symbols: tuple[str, ...]
+    rule: Any
+
+    def __call__(self, values: Mapping[str, Any]) -> bool:
+        """Evaluate on the values of the fields it reads (a mapping of field → Python value)."""
+        return bool(self.rule.evaluate({name: _rule_value(values[name]) for name in self.symbols}))
+
+    def on(self, declaration: Declaration) -> bool:
+        return self({name: getattr(declaration, name) for name in self.symbols})
+
+    def reader(self) -> Callable[[Declaration], tuple[Any, ...]]:
+        """A function giving the tuple of values this predicate reads from a declaration."""
+        names = self.symbols
+        return lambda d: tuple(getattr(d, n) for n in names)
+
+
+def compile_predicate(text: str) -> Predicate:
+    """Compile a predicate once; raise `ExpressionError` saying what is wrong and how to fix it."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExpressionError("the expression is empty")
+    try:
+        rule = rule_engine.Rule(text, context=_context())
+    except ExpressionError:
+        raise
+    except rule_engine.errors.SymbolResolutionError as exc:
+        if exc.symbol_scope is not None:
+            raise ExpressionError(f"builtin ${exc.symbol_name} is not allowed in a rule") from None
+        raise ExpressionError(f"unknown field {exc.symbol_name!r}", suggestion=exc.suggestion) from None
+    except rule_engine.errors.RuleSyntaxError as exc:
+        where = f" at {exc.token.value!r}" if getattr(exc, "token", None) is not None else " at the end"
+        raise ExpressionError(f"syntax error{where}") from None
+    except rule_engine.errors.EngineError as exc:
+        raise ExpressionError(f"{type(exc).__name__}: {exc.message}") from None
+    symbols: list[str] = []
+    _confine(rule.statement, symbols)
+    result_type = getattr(rule.statement.expression, "result_type", DataType.UNDEFINED)
+    if result_type not in (DataType.BOOLEAN, DataType.UNDEFINED):
+        raise ExpressionError(f"a predicate must give true or false, this one gives {result_type.name}")
+    if not symbols:
+        raise ExpressionError("the expression reads no field of the declaration")
+    return Predicate(text=text, symbols=tuple(symbols), rule=rule)

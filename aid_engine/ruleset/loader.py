@@ -1,0 +1,486 @@
+"""Loading rule sets: `rules/base.yaml` (what holds every year) then `rules/years/*.yaml` (each year's changes).
+
+`parse_files` is pure: it takes file names and texts, and returns a validated `RuleBook` or raises a
+`RulesetError` naming the file, the line, the rule and, when it can, a did-you-mean.  `load` reads the files
+from a directory (the only I/O here).  Validation covers every predicate (compiled and type-checked against
+`Declaration`), complete tables (8 échelons × 18 rows), ceilings decreasing from 0bis to 7 and increasing
+with points, increasing rates, ordered distance bands, placeholders of messages, and academic years that
+neither overlap nor leave a hole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import RulesetError
+from ..models import ECHELONS, Echelon
+from ..periods import AcademicYear
+from .expressions import ExpressionError, compile_predicate
+from .model import Ceilings, Condition, DistanceBand, Gate, Messages, Rates, RuleBook, RuleSet
+
+RULES_ENV = "AID_ENGINE_RULES"
+BASE_FILE = "base.yaml"
+YEARS_DIR = "years"
+
+
+# -- YAML with line numbers --------------------------------------------------------------------------------
+
+
+class LineDict(dict[str, Any]):
+    """A YAML mapping that remembers the line of each key."""
+
+    line: int = 0
+    lines: dict[str, int]
+
+
+class LineList(list[Any]):
+    """A YAML sequence that remembers the line of each item."""
+
+    line: int = 0
+    lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int):
+            raise RulesetError("keys must be names", line=key_node.start_mark.line + 1)
+        key = str(key)
+        if key in result:
+            raise RulesetError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+# Dates and floats stay text: amounts are read as Decimal from their text, never through a float.
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_str)
+
+
+def _read_yaml(name: str, text: str) -> LineDict:
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except RulesetError as exc:
+        raise RulesetError(str(exc).split(": ", 1)[-1], file=name, line=exc.line) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RulesetError(
+            f"not valid YAML: {problem}", file=name, line=mark.line + 1 if mark else None
+        ) from None
+    if not isinstance(data, LineDict):
+        raise RulesetError("must hold a mapping of keys", file=name, line=1)
+    return data
+
+
+# -- reading fields with their place ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _At:
+    """A mapping of a rules file, with the file name to report errors against."""
+
+    file: str
+    data: LineDict
+    rule_id: str | None = None
+
+    def line(self, key: str | None = None) -> int:
+        return self.data.lines.get(key, self.data.line) if key else self.data.line
+
+    def fail(self, message: str, key: str | None = None, suggestion: str | None = None) -> RulesetError:
+        return RulesetError(message, file=self.file, line=self.line(key), rule_id=self.rule_id, suggestion=suggestion)
+
+    def keys(self, allowed: Sequence[str], required: Sequence[str]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                close = get_close_matches(key, allowed, n=1)
+                raise self.fail(f"unknown key {key!r}", key, close[0] if close else None)
+        for key in required:
+            if key not in self.data:
+                raise self.fail(f"missing key {key!r}")
+
+    def sub(self, key: str, rule_id: str | None = None) -> _At:
+        value = self.data.get(key)
+        if not isinstance(value, LineDict):
+            raise self.fail(f"{key!r} must be a mapping", key)
+        return _At(self.file, value, rule_id or self.rule_id)
+
+    def text(self, key: str) -> str:
+        value = self.data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{key!r} must be a non-empty text", key)
+        return value
+
+    def integer(self, key: str, minimum: int = 0) -> int:
+        value = self.data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise self.fail(f"{key!r} must be a whole number ≥ {minimum}, not {value!r}", key)
+        return value
+
+    def amount(self, value: object, key: str) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise self.fail(f"{key!r}: {value!r} is not an amount", key)
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            raise self.fail(f"{key!r}: {value!r} is not an amount", key) from None
+        if not number.is_finite() or number < 0:
+            raise self.fail(f"{key!r}: {value!r} must be an amount ≥ 0", key)
+        return number
+
+    def messages(self, key: str, placeholders: Sequence[str] = ()) -> Messages:
+        sub = self.sub(key)
+        sub.keys(("fr", "en"), ("fr", "en"))
+        texts = {lang: sub.text(lang) for lang in ("fr", "en")}
+        for lang, text in texts.items():
+            try:
+                names = [n for _, n, _, _ in string.Formatter().parse(text) if n is not None]
+            except ValueError as exc:
+                raise sub.fail(f"message {lang}: {exc}", lang) from None
+            for name in names:
+                if name not in placeholders:
+                    allowed = ", ".join("{" + p + "}" for p in placeholders) or "none"
+                    raise sub.fail(f"message {lang}: unknown placeholder {{{name}}} (allowed: {allowed})", lang)
+        return Messages(fr=texts["fr"], en=texts["en"])
+
+
+# -- the pieces of a rule set ---------------------------------------------------------------------------------
+
+_GATE_KEYS = ("id", "code", "expression", "legal_ref", "message", "source")
+_CONDITION_KEYS = ("id", "code", "legal_ref", "message", "source")
+
+
+def _gates(at: _At) -> tuple[Gate, ...]:
+    items = at.data.get("gates")
+    if not isinstance(items, LineList) or not items:
+        raise at.fail("'gates' must be a non-empty list", "gates")
+    gates: list[Gate] = []
+    for item, line in zip(items, items.lines, strict=True):
+        if not isinstance(item, LineDict):
+            raise RulesetError("each gate must be a mapping", file=at.file, line=line)
+        gate_at = _At(at.file, item, str(item.get("id", "?")))
+        gate_at.keys(_GATE_KEYS, _GATE_KEYS)
+        try:
+            predicate = compile_predicate(gate_at.text("expression"))
+        except ExpressionError as exc:
+            raise gate_at.fail(str(exc), "expression", exc.suggestion) from None
+        gates.append(
+            Gate(
+                id=gate_at.text("id"),
+                code=gate_at.text("code"),
+                predicate=predicate,
+                legal_ref=gate_at.text("legal_ref"),
+                message=gate_at.messages("message"),
+                source=gate_at.text("source"),
+            )
+        )
+    _unique(at, [g.id for g in gates], "gate id")
+    _unique(at, [g.code for g in gates], "reason code")
+    return tuple(gates)
+
+
+def _unique(at: _At, names: list[str], what: str) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise at.fail(f"{what} {name!r} is used twice", "gates")
+        seen.add(name)
+
+
+def _condition(at: _At, key: str, extra: Sequence[str], placeholders: Sequence[str]) -> Condition:
+    sub = at.sub(key)
+    sub = _At(sub.file, sub.data, str(sub.data.get("id", key)))
+    sub.keys((*_CONDITION_KEYS, *extra), _CONDITION_KEYS)
+    return Condition(
+        id=sub.text("id"),
+        code=sub.text("code"),
+        legal_ref=sub.text("legal_ref"),
+        message=sub.messages("message", placeholders),
+        source=sub.text("source"),
+    )
+
+
+def _per_echelon(at: _At, key: str) -> LineDict:
+    values = at.sub(key).data
+    for echelon in ECHELONS:
+        if echelon not in values:
+            raise at.fail(f"{key}: échelon {echelon!r} is missing", key)
+    for name in values:
+        if name not in ECHELONS:
+            close = get_close_matches(name, ECHELONS, n=1)
+            raise _At(at.file, values).fail(
+                f"{key}: {name!r} is not an échelon", name, close[0] if close else None
+            )
+    return values
+
+
+def _ceilings(at: _At, rows: int) -> Ceilings:
+    at.keys(("source", "values"), ("source", "values"))
+    values = _per_echelon(at, "values")
+    table: dict[Echelon, tuple[Decimal, ...]] = {}
+    where = _At(at.file, values)
+    for echelon in ECHELONS:
+        row = values[echelon]
+        if not isinstance(row, LineList) or len(row) != rows:
+            size = len(row) if isinstance(row, list) else "not a list"
+            raise where.fail(
+                f"ceilings of échelon {echelon}: need {rows} values (0 … {rows - 1} points), got {size}", echelon
+            )
+        table[echelon] = tuple(where.amount(v, echelon) for v in row)
+    for echelon in ECHELONS:
+        row = table[echelon]
+        for p in range(1, rows):
+            if row[p] <= row[p - 1]:
+                raise where.fail(
+                    f"ceilings of échelon {echelon} must increase with points: {row[p - 1]} at {p - 1}"
+                    f" then {row[p]} at {p}",
+                    echelon,
+                )
+    for lower, higher in zip(ECHELONS, ECHELONS[1:], strict=False):
+        for p in range(rows):
+            if table[higher][p] >= table[lower][p]:
+                raise where.fail(
+                    f"ceilings must decrease from 0bis to 7: échelon {higher} ({table[higher][p]}) is not below "
+                    f"échelon {lower} ({table[lower][p]}) at {p} points",
+                    higher,
+                )
+    return Ceilings(values=table, source=at.text("source"))
+
+
+def _rates(at: _At) -> Rates:
+    at.keys(("source", "values"), ("source", "values"))
+    values = _per_echelon(at, "values")
+    where = _At(at.file, values)
+    rates = {e: where.amount(values[e], e) for e in ECHELONS}
+    for lower, higher in zip(ECHELONS, ECHELONS[1:], strict=False):
+        if rates[higher] <= rates[lower]:
+            raise where.fail(f"rates must increase from 0bis to 7: {higher} ({rates[higher]}) ≤ {lower}", higher)
+    return Rates(values=rates, source=at.text("source"))
+
+
+def _bands(at: _At) -> tuple[tuple[DistanceBand, ...], str]:
+    at.keys(("bands", "source"), ("bands", "source"))
+    items = at.data.get("bands")
+    if not isinstance(items, LineList) or not items:
+        raise at.fail("'bands' must be a non-empty list", "bands")
+    bands: list[DistanceBand] = []
+    for item, line in zip(items, items.lines, strict=True):
+        if not isinstance(item, LineDict):
+            raise RulesetError("each band must be a mapping {from: KM, points: N}", file=at.file, line=line)
+        band = _At(at.file, item)
+        band.keys(("from", "points"), ("from", "points"))
+        bands.append(DistanceBand(from_km=band.amount(item["from"], "from"), points=band.integer("points")))
+    if bands[0].from_km != 0:
+        raise at.fail("the first distance band must start at 0 km", "bands")
+    for before, after in zip(bands, bands[1:], strict=False):
+        if after.from_km <= before.from_km or after.points < before.points:
+            raise at.fail("distance bands must start at increasing distances with non-decreasing points", "bands")
+    return tuple(bands), at.text("source")
+
+
+# -- composing base + years -------------------------------------------------------------------------------------
+
+_BASE_KEYS = (
+    "ruleset", "title", "law", "gates", "income_year", "income_ceiling", "points", "amounts", "ceilings",
+)
+_YEAR_KEYS = ("academic_year", "rates", "ceilings", "distance", "children", "unchanged", "note")
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The mutable state while walking the years: the latest of each piece."""
+
+    rates: Rates | None
+    ceilings: Ceilings
+    bands: tuple[DistanceBand, ...]
+    bands_source: str
+    per_child: int
+    per_child_he: int
+    children_source: str
+
+
+def _children(at: _At) -> tuple[int, int, str]:
+    at.keys(("per_child", "per_child_in_higher_education", "source"), ("per_child", "per_child_in_higher_education", "source"))
+    return at.integer("per_child"), at.integer("per_child_in_higher_education"), at.text("source")
+
+
+def _year_of(at: _At) -> AcademicYear:
+    label = at.data.get("academic_year")
+    try:
+        return AcademicYear.parse(str(label))
+    except ValueError as exc:
+        raise at.fail(str(exc), "academic_year") from None
+
+
+def parse_files(files: Mapping[str, str | bytes], *, root: str = "") -> RuleBook:
+    """Build and validate the rule book from `{relative name: text}`: `base.yaml` and `years/*.yaml`. Pure."""
+    texts = {name: _text(name, raw) for name, raw in files.items()}
+    if BASE_FILE not in texts:
+        raise RulesetError(f"no {BASE_FILE} among the rules files", file=root or None)
+    base = _At(BASE_FILE, _read_yaml(BASE_FILE, texts[BASE_FILE]))
+    base.keys(_BASE_KEYS, _BASE_KEYS)
+    gates = _gates(base)
+    income_year = _condition(base, "income_year", ("offset",), ("expected_income_year", "academic_year"))
+    offset = base.sub("income_year").integer("offset")
+    income_ceiling = _condition(base, "income_ceiling", (), ("ceiling_0bis", "points"))
+    points = base.sub("points")
+    points.keys(("legal_ref", "table_last_row", "table_last_row_source", "children", "distance"),
+                ("legal_ref", "table_last_row", "table_last_row_source", "children", "distance"))
+    last_row = points.integer("table_last_row", 1)
+    per_child, per_child_he, children_source = _children(points.sub("children"))
+    bands, bands_source = _bands(points.sub("distance"))
+    amounts = base.sub("amounts")
+    amounts.keys(("legal_ref", "months_cap", "monthly_divisor", "source"),
+                 ("legal_ref", "months_cap", "monthly_divisor", "source"))
+    ceilings = _ceilings(base.sub("ceilings"), last_row + 1)
+
+    years = []
+    for name in sorted(n for n in texts if n != BASE_FILE):
+        if not (name.startswith(YEARS_DIR + "/") and name.endswith(".yaml")):
+            raise RulesetError("rules files are base.yaml and years/YYYY-YYYY.yaml only", file=name)
+        at = _At(name, _read_yaml(name, texts[name]))
+        at.keys(_YEAR_KEYS, ("academic_year",))
+        years.append((_year_of(at), at))
+    if not years:
+        raise RulesetError("no academic year under years/", file=root or None)
+    years.sort(key=lambda pair: pair[0])
+    for (year_a, at_a), (year_b, at_b) in zip(years, years[1:], strict=False):
+        if year_b == year_a:
+            raise at_b.fail(f"academic year {year_b} is also defined in {at_a.file}: years must not overlap",
+                            "academic_year")
+        if year_b.first != year_a.first + 1:
+            raise at_b.fail(f"academic years must follow each other: {year_a} then {year_b} leaves a hole",
+                            "academic_year")
+
+    parts = _Parts(None, ceilings, bands, bands_source, per_child, per_child_he, children_source)
+    digest = hashlib.sha256()
+    _feed(digest, BASE_FILE, texts[BASE_FILE])
+    rulesets: dict[AcademicYear, RuleSet] = {}
+    files_so_far: list[str] = [BASE_FILE]
+    for year, at in years:
+        expected = f"{YEARS_DIR}/{year.label}.yaml"
+        if at.file != expected:
+            raise at.fail(f"the file of academic year {year} must be named {expected}", "academic_year")
+        parts = _apply_year(at, parts, last_row + 1)
+        if parts.rates is None:
+            raise at.fail("no rates: the first academic year must state 'rates'")
+        _feed(digest, at.file, texts[at.file])
+        files_so_far.append(at.file)
+        notes = tuple(at.text(k) for k in ("unchanged", "note") if k in at.data)
+        rulesets[year] = RuleSet(
+            year=year,
+            id=f"{base.text('ruleset')}/{year.label}",
+            sha256=digest.copy().hexdigest(),
+            files=tuple(files_so_far),
+            gates=gates,
+            income_year=income_year,
+            income_year_offset=offset,
+            income_ceiling=income_ceiling,
+            points_legal_ref=points.text("legal_ref"),
+            last_row=last_row,
+            last_row_source=points.text("table_last_row_source"),
+            per_child=parts.per_child,
+            per_child_in_higher_education=parts.per_child_he,
+            children_source=parts.children_source,
+            distance_bands=parts.bands,
+            distance_source=parts.bands_source,
+            ceilings=parts.ceilings,
+            rates=parts.rates,
+            rates_legal_ref=amounts.text("legal_ref"),
+            months_cap=amounts.integer("months_cap", 1),
+            monthly_divisor=amounts.integer("monthly_divisor", 1),
+            amounts_source=amounts.text("source"),
+            notes=notes,
+        )
+    return RuleBook(rulesets=rulesets, root=root)
+
+
+def _apply_year(at: _At, parts: _Parts, rows: int) -> _Parts:
+    rates = _rates(at.sub("rates")) if "rates" in at.data else parts.rates
+    ceilings = _ceilings(at.sub("ceilings"), rows) if "ceilings" in at.data else parts.ceilings
+    bands, bands_source = _bands(at.sub("distance")) if "distance" in at.data else (parts.bands, parts.bands_source)
+    if "children" in at.data:
+        per_child, per_child_he, children_source = _children(at.sub("children"))
+    else:
+        per_child, per_child_he, children_source = parts.per_child, parts.per_child_he, parts.children_source
+    changed = any(k in at.data for k in ("rates", "ceilings", "distance", "children"))
+    if not changed and "unchanged" not in at.data:
+        raise at.fail("a year that changes nothing must say so, with its source, under 'unchanged'")
+    return _Parts(rates, ceilings, bands, bands_source, per_child, per_child_he, children_source)
+
+
+def _feed(digest: Any, name: str, text: str) -> None:
+    digest.update(name.encode() + b"\0" + text.encode("utf-8") + b"\0")
+
+
+def _text(name: str, raw: str | bytes) -> str:
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RulesetError(f"not UTF-8 (byte {exc.start})", file=name) from None
+
+
+# -- the edge: reading the files ------------------------------------------------------------------------------
+
+
+def default_rules_dir() -> Path:
+    """`$AID_ENGINE_RULES`, else the project's `rules/` beside the package."""
+    import os
+
+    env = os.environ.get(RULES_ENV)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent.parent / "rules"
+
+
+def read_files(directory: Path) -> dict[str, bytes]:
+    """The rules files of a directory, by relative name."""
+    if not directory.is_dir():
+        raise RulesetError("is not a directory of rules", file=str(directory))
+    files = {BASE_FILE: (directory / BASE_FILE).read_bytes()} if (directory / BASE_FILE).is_file() else {}
+    for path in sorted((directory / YEARS_DIR).glob("*.yaml")):
+        files[f"{YEARS_DIR}/{path.name}"] = path.read_bytes()
+    return files
+
+
+def load(directory: str | Path | None = None) -> RuleBook:
+    """Read, validate and compile the rules of `directory` (default: `default_rules_dir()`)."""
+    path = Path(directory) if directory is not None else default_rules_dir()
+    try:
+        return parse_files(read_files(path), root=str(path))
+    except RulesetError as exc:
+        if exc.file and (path / exc.file).is_file():
+            raise exc.under(str(path)) from None
+        raise
