@@ -26,7 +26,7 @@ from .explain import ceiling_reason, counterfactuals_of, income_year_reason
 from .models import Decision, Declaration, Echelon, Reason, Status, TraceStep
 from .money import ZERO, to_cents
 from .periods import academic_year_of, months_begun
-from .ruleset import Gate, RuleBook, RuleSet
+from .ruleset import ECHELONS_DOWN, Gate, RuleBook, RuleSet
 
 STATUS_RULE = (
     "a failing gate → refused; else income_year not the expected year → review; "
@@ -248,7 +248,7 @@ def _ceiling_row(rs: RuleSet, row: int, memo: _Memo | None) -> dict[str, str]:
     """The ceilings read at `row`, from échelon 7 to 0bis, as the trace records them."""
     if memo is not None and row in memo.ceiling_rows:
         return memo.ceiling_rows[row]
-    values = {e: str(rs.ceilings.of(e, row)) for e in reversed(rs.ceilings.values)}
+    values: dict[str, str] = {e: str(rs.ceilings.of(e, row)) for e in ECHELONS_DOWN}
     if memo is not None:
         memo.ceiling_rows[row] = values
     return values

@@ -57,7 +57,7 @@ def _iso_date(value: object) -> date:
         raise PydanticCustomError("iso_date", "is not a calendar date (no such day)") from None
 
 
-def _bounded_decimal(name: str, places: int, maximum: Decimal) -> Any:
+def _bounded_decimal(name: str, places: int, maximum: Decimal) -> PlainValidator:
     def check(value: object) -> Decimal:
         try:
             number = parse_decimal(value)
@@ -71,14 +71,17 @@ def _bounded_decimal(name: str, places: int, maximum: Decimal) -> Any:
             raise PydanticCustomError("decimal_places", f"has more than {places} decimals")
         return number.quantize(Decimal(1).scaleb(-places))
 
-    schema = {
+    return PlainValidator(check, json_schema_input_type=Any)
+
+
+def _decimal_schema(name: str, places: int, maximum: Decimal) -> WithJsonSchema:
+    return WithJsonSchema({
         "anyOf": [
             {"type": "number", "minimum": 0, "maximum": float(maximum)},
             {"type": "string", "pattern": rf"^\d+([.,]\d{{1,{places}}})?$"},
         ],
         "description": f"{name}: a decimal ≥ 0 with at most {places} decimals (JSON number or string)",
-    }
-    return Annotated[Decimal, PlainValidator(check), WithJsonSchema(schema), PlainSerializer(str, return_type=str)]
+    })
 
 
 IsoDate = Annotated[
@@ -87,8 +90,18 @@ IsoDate = Annotated[
     WithJsonSchema({"type": "string", "format": "date"}),
     PlainSerializer(date.isoformat, return_type=str),
 ]
-Euros = _bounded_decimal("revenu_brut_global", 2, RBG_MAX)
-Kilometres = _bounded_decimal("distance_km", 3, DISTANCE_MAX)
+Euros = Annotated[
+    Decimal,
+    _bounded_decimal("revenu_brut_global", 2, RBG_MAX),
+    _decimal_schema("revenu_brut_global", 2, RBG_MAX),
+    PlainSerializer(str, return_type=str),
+]
+Kilometres = Annotated[
+    Decimal,
+    _bounded_decimal("distance_km", 3, DISTANCE_MAX),
+    _decimal_schema("distance_km", 3, DISTANCE_MAX),
+    PlainSerializer(str, return_type=str),
+]
 Count = Annotated[StrictInt, Field(ge=0, le=99)]
 Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 
@@ -225,11 +238,18 @@ def declaration_error(
     exc: ValidationError, *, line: int | None = None, source: str | None = None, learner_id: str | None = None
 ) -> DeclarationError:
     """Translate pydantic's errors into one `DeclarationError` naming each field, its value and the fix."""
+    return DeclarationError(
+        problems_from(exc.errors(include_url=False)), line=line, source=source, learner_id=learner_id
+    )
+
+
+def problems_from(errors: list[Any], field_name: str | None = None) -> list[FieldProblem]:
+    """One `FieldProblem` per pydantic error; `field_name` names errors that carry no location."""
     problems: list[FieldProblem] = []
-    for err in exc.errors(include_url=False):
+    for err in errors:
         ctx = err.get("ctx") or {}
         loc = err["loc"]
-        field = str(loc[0]) if loc else str(ctx.get("field", "declaration"))
+        field = str(loc[0]) if loc else str(ctx.get("field", field_name or "declaration"))
         value = err.get("input")
         kind = err["type"]
         if kind == "cross_field":
@@ -247,7 +267,7 @@ def declaration_error(
         if kind not in ("missing", "extra_forbidden"):
             text = f"{shown(value)} {text}"
         problems.append(FieldProblem(field, value, text))
-    return DeclarationError(problems, line=line, source=source, learner_id=learner_id)
+    return problems
 
 
 def _reject_constant(name: str) -> Any:

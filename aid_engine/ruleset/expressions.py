@@ -14,7 +14,7 @@ import types as pytypes
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from difflib import get_close_matches
 from typing import Any
@@ -143,7 +143,7 @@ def _confine(node: Any, symbols: list[str]) -> None:
 def _rule_value(value: Any) -> Any:
     """A field value as rule-engine compares it: dates become UTC midnights."""
     if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     return value
 
 

@@ -11,6 +11,7 @@ neither overlap nor leave a hole.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _construct_str)
 
 def _read_yaml(name: str, text: str) -> LineDict:
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_Loader)
     except RulesetError as exc:
         raise RulesetError(str(exc).split(": ", 1)[-1], file=name, line=exc.line) from None
     except yaml.YAMLError as exc:
@@ -266,7 +267,7 @@ def _ceilings(at: _At, rows: int) -> Ceilings:
                     f" then {row[p]} at {p}",
                     echelon,
                 )
-    for lower, higher in zip(ECHELONS, ECHELONS[1:], strict=False):
+    for lower, higher in itertools.pairwise(ECHELONS):
         for p in range(rows):
             if table[higher][p] >= table[lower][p]:
                 raise where.fail(
@@ -282,7 +283,7 @@ def _rates(at: _At) -> Rates:
     values = _per_echelon(at, "values")
     where = _At(at.file, values)
     rates = {e: where.amount(values[e], e) for e in ECHELONS}
-    for lower, higher in zip(ECHELONS, ECHELONS[1:], strict=False):
+    for lower, higher in itertools.pairwise(ECHELONS):
         if rates[higher] <= rates[lower]:
             raise where.fail(f"rates must increase from 0bis to 7: {higher} ({rates[higher]}) ≤ {lower}", higher)
     return Rates(values=rates, source=at.text("source"))
@@ -302,7 +303,7 @@ def _bands(at: _At) -> tuple[tuple[DistanceBand, ...], str]:
         bands.append(DistanceBand(from_km=band.amount(item["from"], "from"), points=band.integer("points")))
     if bands[0].from_km != 0:
         raise at.fail("the first distance band must start at 0 km", "bands")
-    for before, after in zip(bands, bands[1:], strict=False):
+    for before, after in itertools.pairwise(bands):
         if after.from_km <= before.from_km or after.points < before.points:
             raise at.fail("distance bands must start at increasing distances with non-decreasing points", "bands")
     return tuple(bands), at.text("source")
@@ -330,7 +331,8 @@ class _Parts:
 
 
 def _children(at: _At) -> tuple[int, int, str]:
-    at.keys(("per_child", "per_child_in_higher_education", "source"), ("per_child", "per_child_in_higher_education", "source"))
+    keys = ("per_child", "per_child_in_higher_education", "source")
+    at.keys(keys, keys)
     return at.integer("per_child"), at.integer("per_child_in_higher_education"), at.text("source")
 
 
@@ -374,7 +376,7 @@ def parse_files(files: Mapping[str, str | bytes], *, root: str = "") -> RuleBook
     if not years:
         raise RulesetError("no academic year under years/", file=root or None)
     years.sort(key=lambda pair: pair[0])
-    for (year_a, at_a), (year_b, at_b) in zip(years, years[1:], strict=False):
+    for (year_a, at_a), (year_b, at_b) in itertools.pairwise(years):
         if year_b == year_a:
             raise at_b.fail(f"academic year {year_b} is also defined in {at_a.file}: years must not overlap",
                             "academic_year")

@@ -1,0 +1,109 @@
+"""The `aid-engine` command line: the one place where errors become exit codes.
+
+Exit codes (DESIGN.md): 0 done — a decision was made, whatever its status; 2 bad input or bad rules, the
+message naming the file, line or field; 1 internal error.  No traceback reaches the terminal unless
+`--debug` is given, and locals are never shown: a traceback never prints a declaration.
+
+Each group of commands lives in its own module and registers itself here; heavy libraries (the store, the
+report) are imported inside the commands that need them, so `aid-engine check` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from ..errors import AidEngineError, AuditChainBroken, StoreError
+
+# typer ≥ 0.29 carries its own copy of click: reach its exception base through a public class.
+_USAGE_ERRORS: tuple[type[BaseException], ...] = tuple(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+_PASS_THROUGH: tuple[type[BaseException], ...] = (typer.Exit, typer.Abort, *_USAGE_ERRORS)
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+
+def exit_code_of(exc: BaseException) -> int:
+    """Exit code of an error: bad input or rules → 2; a broken audit chain, the store, anything else → 1."""
+    if isinstance(exc, AuditChainBroken | StoreError):
+        return EXIT_INTERNAL
+    if isinstance(exc, AidEngineError):
+        return EXIT_BAD_INPUT
+    return EXIT_INTERNAL
+
+
+def _debug_requested(ctx: Any) -> bool:
+    root = ctx.find_root()
+    return bool(root.obj and root.obj.get("debug"))
+
+
+class _Group(TyperGroup):
+    """Maps the library's errors to exit codes and one-line messages, for every subcommand."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _PASS_THROUGH:
+            raise
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, without a second error when stdout is flushed.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_OK) from None
+        except Exception as exc:  # the one place that turns errors into exit codes
+            if _debug_requested(ctx):
+                traceback.print_exc()
+            if isinstance(exc, AidEngineError):
+                typer.echo(f"error: {exc}", err=True)
+            else:
+                typer.echo(f"internal error: {type(exc).__name__} (run with --debug for details)", err=True)
+            raise typer.Exit(exit_code_of(exc)) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="aid-engine",
+    help="Décide l'aide aux apprenants de la Grande École du numérique (décret n° 2017-548).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="Show a traceback on an internal error."),
+) -> None:
+    ctx.obj = {"debug": debug}
+
+
+def _register() -> None:
+    from . import decide, rules
+
+    decide.register(app)
+    rules.register(app)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    try:
+        app(args=argv, prog_name="aid-engine")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_BAD_INPUT)
+        sys.exit(code)

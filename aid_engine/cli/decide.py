@@ -1,0 +1,123 @@
+"""`aid-engine check`, `explain` and `schema`: one learner at a desk, and the contracts for integrators."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import DeclarationError, InputFileError
+from ..models import Decision, Declaration
+
+LangOption = Annotated[str, typer.Option("--lang", help="Language of the answer: fr or en.")]
+RulesOption = Annotated[
+    Path | None, typer.Option("--rules", help="Rules directory (default: the project's rules/).")
+]
+
+
+def read_input(path: str) -> bytes:
+    """The bytes of FILE, or of standard input for '-'."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    file = Path(path)
+    try:
+        return file.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(path, "is a directory, not a declaration file") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read ({exc.strerror})") from None
+
+
+def read_declaration(path: str) -> Declaration:
+    source = "<stdin>" if path == "-" else path
+    return Declaration.from_json(read_input(path), source=source)
+
+
+def rulebook(rules: Path | None) -> Any:
+    from .. import default_rulebook
+    from ..ruleset import load
+
+    return load(rules) if rules is not None else default_rulebook()
+
+
+def decide(declaration: Declaration, rules: Path | None, lang: str) -> Decision:
+    from ..engine import evaluate
+
+    return evaluate(declaration, rulebook(rules), lang=lang)
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in ("fr", "en"):
+        raise typer.BadParameter("must be fr or en", param_hint="--lang")
+    return lang
+
+
+def check(
+    file: Annotated[str | None, typer.Argument(help="Declaration JSON file, or - for standard input.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision JSON (output contract) only.")] = False,
+    lang: LangOption = "fr",
+    interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Ask the fields one by one.")] = False,
+    rules: RulesOption = None,
+) -> None:
+    """Décide une déclaration : statut, échelon, montants, motifs et ce qui changerait la décision."""
+    lang = _check_lang(lang)
+    if interactive:
+        from .interactive import ask_declaration
+
+        declaration = ask_declaration(lang)
+    elif file is None:
+        raise typer.BadParameter("give a declaration FILE, - for standard input, or --interactive",
+                                 param_hint="FILE")
+    else:
+        declaration = read_declaration(file)
+    decision = decide(declaration, rules, lang)
+    if as_json:
+        typer.echo(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+
+    from .render import print_decision
+
+    print_decision(decision, Console(), lang)
+
+
+def explain(
+    file: Annotated[str, typer.Argument(help="Declaration JSON file, or - for standard input.")],
+    lang: LangOption = "fr",
+    rules: RulesOption = None,
+) -> None:
+    """Montre la trace de la décision, règle par règle : ce qu'elle a lu et ce qu'elle a donné."""
+    lang = _check_lang(lang)
+    decision = decide(read_declaration(file), rules, lang)
+    from rich.console import Console
+
+    from .render import print_decision, print_trace
+
+    console = Console()
+    print_trace(decision, console, lang)
+    print_decision(decision, console, lang)
+
+
+def schema(
+    which: Annotated[str, typer.Argument(help="declaration or decision")],
+) -> None:
+    """Print the JSON Schema of the input (declaration) or output (decision) contract."""
+    from ..schemas import schema_of
+
+    if which not in ("declaration", "decision"):
+        raise typer.BadParameter("must be declaration or decision", param_hint="WHICH")
+    typer.echo(json.dumps(schema_of(which), ensure_ascii=False, indent=2))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(check)
+    app.command()(explain)
+    app.command()(schema)
+
+
+__all__ = ["DeclarationError", "check", "decide", "explain", "read_declaration", "register", "schema"]
