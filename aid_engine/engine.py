@@ -5,9 +5,10 @@ It applies DESIGN.md's policy decisions in order: academic year of the training 
 by RBG ≤ ceiling, status by precedence, amounts.  The trace records every rule and table look-up with what
 it read and what it gave.
 
-Two paths give identical decisions: the plain path evaluates each predicate with rule-engine and
-validates every model; the fast path (the default) memoises each gate's result and trace step on the values
-it reads — shared immutable steps — and builds the `Decision` without re-validation.  Tests prove them equal.
+Two paths give identical decisions.  The plain path evaluates each predicate with rule-engine and
+validates every model it builds.  The fast path (the default) memoises, per rule set and language, each
+gate's result and trace step on the values it reads, and every step that depends on few values (shared
+immutable steps), and assembles the models without re-validation.  Tests prove the two paths equal.
 
 This module must never do I/O, read the clock or draw a random number.
 """
@@ -19,19 +20,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from ._version import __version__
+from .errors import NoRulesetInForce
 from .explain import ceiling_reason, counterfactuals_of, income_year_reason
-from .models import Decision, Declaration, Echelon, Reason, Status, TraceStep
-from .money import ZERO, to_cents
-from .periods import academic_year_of, months_begun
+from .models import Counterfactuals, Decision, Declaration, Echelon, Reason, Status, TraceStep, assemble
+from .money import to_cents
+from .periods import months_begun
 from .ruleset import ECHELONS_DOWN, Gate, RuleBook, RuleSet
+
+_M = TypeVar("_M", bound=BaseModel)
 
 STATUS_RULE = (
     "a failing gate → refused; else income_year not the expected year → review; "
     "else revenu_brut_global above the 0bis ceiling → refused; else granted"
 )
+ACADEMIC_YEAR_RULE = "the 1 September → 31 August year containing training_start_date"
 
 
 def json_value(value: object) -> Any:
@@ -47,92 +55,137 @@ def json_value(value: object) -> Any:
     return value
 
 
-def _step(rule: str, expression: str, inputs: dict[str, Any], result: Any) -> TraceStep:
-    return TraceStep.model_construct(rule=rule, expression=expression, inputs=inputs, result=result)
+# A memo is emptied when it grows past this many entries, so memory stays flat over any number of
+# decisions (keys holding dates can take many values over a long batch).
+MEMO_LIMIT = 20_000
 
 
 @dataclass
 class _Memo:
     """Per rule set and language: gate outcomes, reasons and steps keyed on the values they read."""
 
-    gates: list[dict[tuple[Any, ...], tuple[bool, TraceStep]]]
-    readers: list[Callable[[Declaration], tuple[Any, ...]]]
+    gates: list[dict[Any, tuple[bool, TraceStep]]]
+    readers: list[Callable[[Declaration], Any]]
     reasons: dict[str, Reason] = field(default_factory=dict)
     steps: dict[tuple[Any, ...], TraceStep] = field(default_factory=dict)
     ceiling_rows: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    def remember(self, cache: dict[Any, Any], key: Any, value: Any) -> None:
+        if len(cache) >= MEMO_LIMIT:
+            cache.clear()
+        cache[key] = value
 
 
 _MEMOS: weakref.WeakKeyDictionary[RuleSet, dict[str, _Memo]] = weakref.WeakKeyDictionary()
 
 
 def _memo_of(ruleset: RuleSet, lang: str) -> _Memo:
-    by_lang = _MEMOS.setdefault(ruleset, {})
+    by_lang = _MEMOS.get(ruleset)
+    if by_lang is None:
+        by_lang = _MEMOS[ruleset] = {}
     memo = by_lang.get(lang)
     if memo is None:
         memo = by_lang[lang] = _Memo(
-            gates=[{} for _ in ruleset.gates], readers=[g.predicate.reader() for g in ruleset.gates]
+            gates=[{} for _ in ruleset.gates],
+            readers=[attrgetter(*g.predicate.symbols) for g in ruleset.gates],
         )
     return memo
 
 
-def gate_step(gate: Gate, values: tuple[Any, ...], passed: bool) -> TraceStep:
-    inputs = {name: json_value(v) for name, v in zip(gate.predicate.symbols, values, strict=True)}
-    return _step(gate.id, gate.predicate.text, inputs, passed)
+class _Builder:
+    """Builds the models of a decision: validated (plain path) or assembled (fast path), memo or not."""
 
+    __slots__ = ("lang", "memo", "plain")
 
-def gate_reason(gate: Gate, lang: str) -> Reason:
-    return Reason.model_construct(code=gate.code, message=gate.message.get(lang), legal_ref=gate.legal_ref)
+    def __init__(self, memo: _Memo | None, lang: str) -> None:
+        self.memo = memo
+        self.plain = memo is None
+        self.lang = lang
 
+    def model(self, cls: type[_M], values: dict[str, Any]) -> _M:
+        return cls.model_validate(values) if self.plain else assemble(cls, values)
 
-def _gates_fast(declaration: Declaration, ruleset: RuleSet, memo: _Memo, lang: str
-                ) -> tuple[list[TraceStep], list[Reason]]:
-    steps: list[TraceStep] = []
-    failed: list[Reason] = []
-    for gate, cache, read in zip(ruleset.gates, memo.gates, memo.readers, strict=True):
-        values = read(declaration)
-        hit = cache.get(values)
-        if hit is None:
-            passed = gate.predicate(dict(zip(gate.predicate.symbols, values, strict=True)))
-            hit = cache[values] = (passed, gate_step(gate, values, passed))
-        steps.append(hit[1])
-        if not hit[0]:
-            reason = memo.reasons.get(gate.code)
-            if reason is None:
-                reason = memo.reasons[gate.code] = gate_reason(gate, lang)
-            failed.append(reason)
-    return steps, failed
+    def step(self, rule: str, expression: str, inputs: dict[str, Any], result: Any) -> TraceStep:
+        return self.model(TraceStep, {"rule": rule, "expression": expression, "inputs": inputs, "result": result})
 
+    def shared(self, key: tuple[Any, ...], make: Callable[[], TraceStep]) -> TraceStep:
+        """A step that depends only on `key`: made once per rule set on the fast path."""
+        if self.memo is None:
+            return make()
+        step = self.memo.steps.get(key)
+        if step is None:
+            step = make()
+            self.memo.remember(self.memo.steps, key, step)
+        return step
 
-def _gates_plain(declaration: Declaration, ruleset: RuleSet, lang: str) -> tuple[list[TraceStep], list[Reason]]:
-    steps: list[TraceStep] = []
-    failed: list[Reason] = []
-    for gate in ruleset.gates:
-        values = gate.predicate.reader()(declaration)
-        passed = gate.predicate.on(declaration)
-        steps.append(gate_step(gate, values, passed))
-        if not passed:
-            failed.append(gate_reason(gate, lang))
-    return steps, failed
+    def reason(self, gate: Gate) -> Reason:
+        values = {"code": gate.code, "message": gate.message.get(self.lang), "legal_ref": gate.legal_ref}
+        if self.memo is None:
+            return Reason.model_validate(values)
+        reason = self.memo.reasons.get(gate.code)
+        if reason is None:
+            reason = self.memo.reasons[gate.code] = assemble(Reason, values)
+        return reason
 
+    def gate_step(self, gate: Gate, values: tuple[Any, ...], passed: bool) -> TraceStep:
+        inputs = {name: json_value(v) for name, v in zip(gate.predicate.symbols, values, strict=True)}
+        return self.step(gate.id, gate.predicate.text, inputs, passed)
 
-def _memoised(memo: _Memo | None, key: tuple[Any, ...], make: Callable[[], TraceStep]) -> TraceStep:
-    if memo is None:
-        return make()
-    step = memo.steps.get(key)
-    if step is None:
-        step = memo.steps[key] = make()
-    return step
+    def gates(self, declaration: Declaration, ruleset: RuleSet) -> tuple[list[TraceStep], list[Reason]]:
+        """Every gate, in rules order: its trace step, and the reason of each that fails."""
+        steps: list[TraceStep] = []
+        failed: list[Reason] = []
+        if self.memo is None:
+            for gate in ruleset.gates:
+                values = tuple(getattr(declaration, n) for n in gate.predicate.symbols)
+                passed = gate.predicate.on(declaration)
+                steps.append(self.gate_step(gate, values, passed))
+                if not passed:
+                    failed.append(self.reason(gate))
+            return steps, failed
+        for gate, cache, read in zip(ruleset.gates, self.memo.gates, self.memo.readers, strict=True):
+            key = read(declaration)
+            hit = cache.get(key)
+            if hit is None:
+                values = key if len(gate.predicate.symbols) > 1 else (key,)
+                passed = gate.predicate.fast(dict(zip(gate.predicate.symbols, values, strict=True)))
+                hit = (passed, self.gate_step(gate, values, passed))
+                self.memo.remember(cache, key, hit)
+            steps.append(hit[1])
+            if not hit[0]:
+                failed.append(self.reason(gate))
+        return steps, failed
+
+    def ceiling_row(self, rs: RuleSet, row: int) -> dict[str, str]:
+        """The ceilings read at `row`, from échelon 7 to 0bis, as the trace records them."""
+        if self.memo is not None and row in self.memo.ceiling_rows:
+            return self.memo.ceiling_rows[row]
+        values: dict[str, str] = {e: str(rs.ceilings.of(e, row)) for e in ECHELONS_DOWN}
+        if self.memo is not None:
+            self.memo.ceiling_rows[row] = values
+        return values
 
 
 def resolve(ruleset: RuleSet | RuleBook, start: date) -> RuleSet:
-    """The rule set that decides a training starting on `start`."""
+    """The rule set that decides a training starting on `start`; `NoRulesetInForce` if none."""
     if isinstance(ruleset, RuleBook):
         return ruleset.in_force(start)
     if not ruleset.covers(start):
-        from .errors import NoRulesetInForce
-
         raise NoRulesetInForce(start.isoformat(), ruleset.year.label)
     return ruleset
+
+
+def status_of(gates_failed: bool, income_ok: bool, reached: Echelon | None) -> Status:
+    """DESIGN.md policy 6: a failing gate → refused; else a wrong income year → review; else the barème.
+
+    >>> status_of(True, True, "7"), status_of(False, False, None), status_of(False, True, None)
+    ('refused', 'review', 'refused')
+    """
+    if gates_failed:
+        return "refused"
+    if not income_ok:
+        return "review"
+    return "refused" if reached is None else "granted"
 
 
 def evaluate(
@@ -147,46 +200,40 @@ def evaluate(
     `declaration` is a `Declaration` or a JSON-shaped mapping (validated, `DeclarationError` if bad).
     `plain=True` takes the plain path (every predicate evaluated, every model validated): same decision.
     """
-    if not isinstance(declaration, Declaration):
-        declaration = Declaration.parse(declaration)
-    d = declaration
+    d = declaration if isinstance(declaration, Declaration) else Declaration.parse(declaration)
     rs = resolve(ruleset, d.training_start_date)
-    memo = None if plain else _memo_of(rs, lang)
-    y = rs.year.label
+    b = _Builder(None if plain else _memo_of(rs, lang), lang)
+    y = rs.label
+    start = d.training_start_date
 
-    steps: list[TraceStep] = [
-        _step("period.academic_year", "the 1 September → 31 August year containing training_start_date",
-              {"training_start_date": d.training_start_date.isoformat()}, academic_year_of(d.training_start_date).label)
-    ]
-    gate_steps, reasons = _gates_plain(d, rs, lang) if memo is None else _gates_fast(d, rs, memo, lang)
-    steps.extend(gate_steps)
+    steps = [b.shared(("period", start), lambda: b.step(
+        "period.academic_year", ACADEMIC_YEAR_RULE, {"training_start_date": start.isoformat()}, y))]
+    gate_steps, reasons = b.gates(d, rs)
+    steps += gate_steps
     failed_gates = [r.code for r in reasons]
 
-    expected = rs.expected_income_year
-    income_ok = d.income_year == expected
-    steps.append(_memoised(memo, ("income", d.income_year), lambda: _step(
-        f"{rs.income_year.id}<{y}>", f"income_year == {expected}  (first year of {y} − {rs.income_year_offset})",
+    income_ok = d.income_year == rs.expected_income_year
+    steps.append(b.shared(("income", d.income_year), lambda: b.step(
+        f"{rs.income_year.id}<{y}>",
+        f"income_year == {rs.expected_income_year}  (first year of {y} − {rs.income_year_offset})",
         {"income_year": d.income_year}, income_ok)))
     if not income_ok:
-        reasons.append(income_year_reason(rs, lang))
+        reasons.append(income_year_reason(rs, lang, b.plain))
 
-    distance_points = rs.distance_points(d.distance_km)
-    steps.append(_step(f"points.distance<{y}>", rs.distance_expression(),
-                       {"distance_km": str(d.distance_km)}, distance_points))
-    children = d.dependent_children
-    in_he = d.children_in_higher_education
+    km = d.distance_km
+    distance_points = rs.distance_points(km)
+    steps.append(b.step(f"points.distance<{y}>", rs.distance_rule, {"distance_km": str(km)}, distance_points))
+    children, in_he = d.dependent_children, d.children_in_higher_education
     children_points = rs.children_points(children, in_he)
-    steps.append(_memoised(memo, ("children", children, in_he), lambda: _step(
-        f"points.children<{y}>",
-        f"{rs.per_child} × (dependent_children − children_in_higher_education) + "
-        f"{rs.per_child_in_higher_education} × children_in_higher_education",
+    steps.append(b.shared(("children", children, in_he), lambda: b.step(
+        f"points.children<{y}>", rs.children_rule,
         {"dependent_children": children, "children_in_higher_education": in_he}, children_points)))
     points = distance_points + children_points
     row = rs.row_of(points)
-    steps.append(_memoised(memo, ("points", distance_points, children_points), lambda: _step(
+    steps.append(b.shared(("points", distance_points, children_points), lambda: b.step(
         f"points.total<{y}>", "distance points + children points (the decision's points_de_charge, uncapped)",
         {"distance_points": distance_points, "children_points": children_points}, points)))
-    steps.append(_memoised(memo, ("row", points), lambda: _step(
+    steps.append(b.shared(("row", points), lambda: b.step(
         f"bareme.row<{y}>",
         f"min(points_de_charge, {rs.last_row})" + (
             f": the tables stop at {rs.last_row} points, row {rs.last_row} used for {points}"
@@ -195,81 +242,59 @@ def evaluate(
 
     rbg = d.revenu_brut_global
     reached = rs.echelon_of(rbg, row)
-    steps.append(_step(
-        f"bareme.echelon<{y}>",
+    steps.append(b.step(
+        f"{rs.income_ceiling.id}<{y}>",
         "the highest échelon of 7, 6, …, 1, 0bis whose ceiling at this row is ≥ revenu_brut_global",
-        {"revenu_brut_global": str(rbg), "row": row, "ceilings": _ceiling_row(rs, row, memo)}, reached))
+        {"revenu_brut_global": str(rbg), "row": row, "ceilings": b.ceiling_row(rs, row)}, reached))
     if reached is None:
-        reasons.append(ceiling_reason(rs, row, points, lang))
+        reasons.append(ceiling_reason(rs, row, points, lang, b.plain))
 
-    status: Status
-    if failed_gates:
-        status = "refused"
-    elif not income_ok:
-        status = "review"
-    elif reached is None:
-        status = "refused"
-    else:
-        status = "granted"
-    steps.append(_step("decision.status", STATUS_RULE, {
-        "failed_gates": failed_gates, "income_year_matches": income_ok, "echelon_reached": reached}, status))
+    status = status_of(bool(failed_gates), income_ok, reached)
+    steps.append(b.shared(("status", *failed_gates, income_ok, reached), lambda: b.step(
+        "decision.status", STATUS_RULE,
+        {"failed_gates": failed_gates, "income_year_matches": income_ok, "echelon_reached": reached}, status)))
 
     echelon: Echelon | None = None if status == "refused" else reached
-    annual = rs.rates.values[echelon] if echelon is not None else ZERO
-    monthly = to_cents(annual / rs.monthly_divisor)
+    annual, monthly = rs.amounts_of(echelon)
     months = min(months_begun(d.training_start_date, d.training_end_date), rs.months_cap) if echelon else 0
-    total = monthly * months
-    steps.extend(_amount_steps(rs, memo, d, echelon, annual, monthly, months, total))
+    total = to_cents(monthly * months)
+    steps += _amount_steps(b, rs, d, echelon, annual, monthly, months, total)
 
-    make = Decision.model_validate if memo is None else _construct_decision
-    return make(dict(
-        learner_id=d.learner_id,
-        status=status,
-        echelon=echelon,
-        points_de_charge=points,
-        annual_amount=to_cents(annual),
-        monthly_amount=monthly,
-        months=months,
-        total_amount=to_cents(total),
-        academic_year=y,
-        reasons=tuple(reasons),
-        trace=tuple(steps),
-        ruleset=rs.ref,
-        engine_version=__version__,
-        counterfactuals=counterfactuals_of(rs, rbg, points, row, reached, status),
-    ))
-
-
-def _construct_decision(values: dict[str, Any]) -> Decision:
-    return Decision.model_construct(**values)
+    return b.model(Decision, {
+        "learner_id": d.learner_id,
+        "status": status,
+        "echelon": echelon,
+        "points_de_charge": points,
+        "annual_amount": annual,
+        "monthly_amount": monthly,
+        "months": months,
+        "total_amount": total,
+        "academic_year": y,
+        "reasons": tuple(reasons),
+        "trace": tuple(steps),
+        "ruleset": rs.ref,
+        "engine_version": __version__,
+        "counterfactuals": b.model(Counterfactuals, counterfactuals_of(rs, rbg, points, row, reached, status)),
+    })
 
 
-def _ceiling_row(rs: RuleSet, row: int, memo: _Memo | None) -> dict[str, str]:
-    """The ceilings read at `row`, from échelon 7 to 0bis, as the trace records them."""
-    if memo is not None and row in memo.ceiling_rows:
-        return memo.ceiling_rows[row]
-    values: dict[str, str] = {e: str(rs.ceilings.of(e, row)) for e in ECHELONS_DOWN}
-    if memo is not None:
-        memo.ceiling_rows[row] = values
-    return values
-
-
-def _amount_steps(rs: RuleSet, memo: _Memo | None, d: Declaration, echelon: Echelon | None, annual: Decimal,
+def _amount_steps(b: _Builder, rs: RuleSet, d: Declaration, echelon: Echelon | None, annual: Decimal,
                   monthly: Decimal, months: int, total: Decimal) -> list[TraceStep]:
-    y = rs.year.label
-    annual_step = _memoised(memo, ("annual", echelon), lambda: _step(
-        f"amount.annual<{y}>", "the 10-month rate of the échelon (0.00 without an échelon)",
-        {"echelon": echelon}, str(to_cents(annual))))
-    monthly_step = _memoised(memo, ("monthly", echelon), lambda: _step(
-        f"amount.monthly<{y}>", f"annual_amount ÷ {rs.monthly_divisor}, rounded to the cent (half up)",
-        {"annual_amount": str(to_cents(annual))}, str(monthly)))
-    months_step = _step(
-        f"amount.months<{y}>",
-        f"calendar months from the start month to the end month, both included, at most {rs.months_cap}"
-        " (0 without an échelon)",
-        {"training_start_date": d.training_start_date.isoformat(),
-         "training_end_date": d.training_end_date.isoformat(), "echelon": echelon}, months)
-    total_step = _memoised(memo, ("total", echelon, months), lambda: _step(
-        f"amount.total<{y}>", "monthly_amount × months", {"monthly_amount": str(monthly), "months": months},
-        str(to_cents(total))))
-    return [annual_step, monthly_step, months_step, total_step]
+    y = rs.label
+    return [
+        b.shared(("annual", echelon), lambda: b.step(
+            f"amount.annual<{y}>", "the 10-month rate of the échelon (0.00 without an échelon)",
+            {"echelon": echelon}, str(annual))),
+        b.shared(("monthly", echelon), lambda: b.step(
+            f"amount.monthly<{y}>", f"annual_amount ÷ {rs.monthly_divisor}, rounded to the cent (half up)",
+            {"annual_amount": str(annual)}, str(monthly))),
+        b.shared(("months", d.training_start_date, d.training_end_date, echelon), lambda: b.step(
+            f"amount.months<{y}>",
+            f"calendar months from the start month to the end month, both included, at most {rs.months_cap}"
+            " (0 without an échelon)",
+            {"training_start_date": d.training_start_date.isoformat(),
+             "training_end_date": d.training_end_date.isoformat(), "echelon": echelon}, months)),
+        b.shared(("total", echelon, months), lambda: b.step(
+            f"amount.total<{y}>", "monthly_amount × months", {"monthly_amount": str(monthly), "months": months},
+            str(total))),
+    ]

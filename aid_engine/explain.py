@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from decimal import Decimal
+from typing import Any
 
-from .models import ECHELONS, Counterfactuals, Echelon, Reason, Status
+from .models import ECHELONS, Echelon, Reason, Status, assemble
 from .money import display
 from .ruleset import Condition, RuleSet
 
@@ -39,35 +40,41 @@ def points_to_reach(ruleset: RuleSet, echelon: Echelon, rbg: Decimal, points: in
 
 def counterfactuals_of(
     ruleset: RuleSet, rbg: Decimal, points: int, row: int, reached: Echelon | None, status: Status
-) -> Counterfactuals:
-    """The counterfactuals of a decision, from the échelon the RBG reaches at its points (barème position)."""
+) -> dict[str, Any]:
+    """The fields of `Counterfactuals`, from the échelon the RBG reaches at its points (its barème position).
+
+    The ceiling of that échelon; the ceiling of the next échelon up (0bis when none is reached; none at 7)
+    and the fewest extra points that reach it at the same RBG; on a refusal with the RBG above the 0bis
+    ceiling, the excess over that ceiling.
+    """
     up = next_echelon_up(reached)
     excess = None
     if reached is None and status == "refused":
         excess = rbg - ruleset.ceilings.of("0bis", row)
-    return Counterfactuals.model_construct(
-        rbg_ceiling_current=ruleset.ceilings.of(reached, row) if reached is not None else None,
-        rbg_for_next_echelon=ruleset.ceilings.of(up, row) if up is not None else None,
-        points_for_next_echelon=points_to_reach(ruleset, up, rbg, points) if up is not None else None,
-        rbg_excess_over_0bis=excess,
-    )
+    return {
+        "rbg_ceiling_current": ruleset.ceilings.of(reached, row) if reached is not None else None,
+        "rbg_for_next_echelon": ruleset.ceilings.of(up, row) if up is not None else None,
+        "points_for_next_echelon": points_to_reach(ruleset, up, rbg, points) if up is not None else None,
+        "rbg_excess_over_0bis": excess,
+    }
 
 
-def condition_reason(condition: Condition, lang: str, **values: object) -> Reason:
-    """The reason of a failed condition, its message filled with `values`."""
-    return Reason.model_construct(
-        code=condition.code, message=condition.message.get(lang).format(**values), legal_ref=condition.legal_ref
-    )
+def condition_reason(condition: Condition, lang: str, plain: bool, **values: object) -> Reason:
+    """The reason of a failed condition, its message filled with `values` (validated on the plain path)."""
+    fields = {"code": condition.code, "message": condition.message.get(lang).format(**values),
+              "legal_ref": condition.legal_ref}
+    return Reason.model_validate(fields) if plain else assemble(Reason, fields)
 
 
-def ceiling_reason(ruleset: RuleSet, row: int, points: int, lang: str) -> Reason:
+def ceiling_reason(ruleset: RuleSet, row: int, points: int, lang: str, plain: bool = False) -> Reason:
     return condition_reason(
-        ruleset.income_ceiling, lang, ceiling_0bis=display(ruleset.ceilings.of("0bis", row), lang), points=points
+        ruleset.income_ceiling, lang, plain,
+        ceiling_0bis=display(ruleset.ceilings.of("0bis", row), lang), points=points,
     )
 
 
-def income_year_reason(ruleset: RuleSet, lang: str) -> Reason:
+def income_year_reason(ruleset: RuleSet, lang: str, plain: bool = False) -> Reason:
     return condition_reason(
-        ruleset.income_year, lang,
+        ruleset.income_year, lang, plain,
         expected_income_year=ruleset.expected_income_year, academic_year=ruleset.year.label,
     )

@@ -29,6 +29,8 @@ def parse_decimal(raw: object, *, allow_comma: bool = False) -> Decimal:
     >>> parse_decimal(12)
     Decimal('12')
     """
+    if type(raw) is str and _DECIMAL.fullmatch(raw):
+        return Decimal(raw)  # the common case first: a plain decimal string
     if isinstance(raw, bool):
         raise ValueError("is a boolean, not an amount")
     if isinstance(raw, int):
@@ -50,16 +52,6 @@ def parse_decimal(raw: object, *, allow_comma: bool = False) -> Decimal:
         return Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the pattern already guards this
         raise ValueError("is not a decimal number") from exc
-
-
-def decimal_places(value: Decimal) -> int:
-    """How many digits stand after the decimal point.
-
-    >>> decimal_places(Decimal("1.50")), decimal_places(Decimal("12")), decimal_places(Decimal("1.000"))
-    (2, 0, 3)
-    """
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def to_cents(value: Decimal) -> Decimal:

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from ..errors import NoRulesetInForce
 from ..models import ECHELONS, Echelon, RulesetRef
+from ..money import ZERO, to_cents
 from ..periods import AcademicYear, academic_year_of
 from .expressions import Predicate
 
@@ -115,15 +116,30 @@ class RuleSet:
     notes: tuple[str, ...] = ()
     _ascending: tuple[tuple[Decimal, ...], ...] = field(default=(), repr=False)
     _band_starts: tuple[Decimal, ...] = field(default=(), repr=False)
+    distance_rule: str = field(default="", repr=False)
+    children_rule: str = field(default="", repr=False)
+    _amounts: Mapping[Echelon | None, tuple[Decimal, Decimal]] = field(default_factory=dict, repr=False)
+    _ref: RulesetRef = field(default=None, repr=False)  # type: ignore[assignment]  # set in __post_init__
+    label: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
-        # Prepared once: the ceilings of every row in ascending order, the band starts, for bisects.
+        # Prepared once: the ceilings of every row in ascending order and the band starts, for bisects;
+        # the texts of the computed rules, for the trace.
         object.__setattr__(self, "_ascending", tuple(self.ceilings.ascending(r) for r in range(self.last_row + 1)))
         object.__setattr__(self, "_band_starts", tuple(b.from_km for b in self.distance_bands))
+        object.__setattr__(self, "_amounts", {
+            e: (to_cents(rate), to_cents(rate / self.monthly_divisor)) for e, rate in self.rates.values.items()
+        } | {None: (ZERO, ZERO)})
+        object.__setattr__(self, "_ref", RulesetRef(id=self.id, sha256=self.sha256))
+        object.__setattr__(self, "label", self.year.label)
+        object.__setattr__(self, "distance_rule", self.distance_expression())
+        object.__setattr__(self, "children_rule", (
+            f"{self.per_child} × (dependent_children − children_in_higher_education) + "
+            f"{self.per_child_in_higher_education} × children_in_higher_education"))
 
     @property
     def ref(self) -> RulesetRef:
-        return RulesetRef(id=self.id, sha256=self.sha256)
+        return self._ref
 
     @property
     def expected_income_year(self) -> int:
@@ -140,6 +156,13 @@ class RuleSet:
         return self.per_child * (children - in_higher_education) + self.per_child_in_higher_education * (
             in_higher_education
         )
+
+    def amounts_of(self, echelon: Echelon | None) -> tuple[Decimal, Decimal]:
+        """(annual, monthly) of an échelon, to the cent; (0.00, 0.00) without one (DESIGN.md policy 7).
+
+        Monthly = the 10-month rate ÷ 10, rounded half up (exact for every rate of the tables).
+        """
+        return self._amounts[echelon]
 
     def row_of(self, points: int) -> int:
         return min(points, self.last_row)
@@ -163,6 +186,10 @@ class RuleBook:
 
     rulesets: Mapping[AcademicYear, RuleSet]
     root: str = ""
+    _by_first_year: Mapping[int, RuleSet] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_first_year", {y.first: r for y, r in self.rulesets.items()})
 
     def __iter__(self) -> Iterator[RuleSet]:
         return iter(self.rulesets[y] for y in sorted(self.rulesets))
@@ -184,7 +211,7 @@ class RuleBook:
 
     def in_force(self, day: date) -> RuleSet:
         """The rule set of the academic year containing `day`; `NoRulesetInForce` if none."""
-        found = self.rulesets.get(academic_year_of(day))
+        found = self._by_first_year.get(day.year if day.month >= 9 else day.year - 1)  # academic_year_of, inlined
         if found is None:
             raise NoRulesetInForce(day.isoformat(), self.covered)
         return found
