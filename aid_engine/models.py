@@ -84,7 +84,7 @@ def _decimal_schema(name: str, places: int, maximum: Decimal) -> WithJsonSchema:
     return WithJsonSchema({
         "anyOf": [
             {"type": "number", "minimum": 0, "maximum": float(maximum)},
-            {"type": "string", "pattern": rf"^\d+([.,]\d{{1,{places}}})?$"},
+            {"type": "string", "pattern": rf"^\d+(\.\d{{1,{places}}})?$"},
         ],
         "description": f"{name}: a decimal ≥ 0 with at most {places} decimals (JSON number or string)",
     })

@@ -20,12 +20,15 @@ from decimal import Decimal
 from difflib import get_close_matches
 from typing import Any
 
-import rule_engine
-from rule_engine import ast as re_ast
-from rule_engine import builtins as re_builtins
-from rule_engine.types import DataType
-
 from ..models import Declaration
+from .parser_tables import install as _install_parser_tables
+
+_install_parser_tables()  # before rule_engine builds its parser at import: saves ~0.3 s per process
+
+import rule_engine  # noqa: E402
+from rule_engine import ast as re_ast  # noqa: E402
+from rule_engine import builtins as re_builtins  # noqa: E402
+from rule_engine.types import DataType  # noqa: E402
 
 # Fields a rule may not read: programme statistics and identifiers never decide anything.
 UNREADABLE = {
