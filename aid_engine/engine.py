@@ -256,9 +256,10 @@ def evaluate(
 
     echelon: Echelon | None = None if status == "refused" else reached
     annual, monthly = rs.amounts_of(echelon)
-    months = min(months_begun(d.training_start_date, d.training_end_date), rs.months_cap) if echelon else 0
+    # Every status but a refusal counts the months of training (a review without an échelon pays 0.00 a month).
+    months = 0 if status == "refused" else min(months_begun(d.training_start_date, d.training_end_date), rs.months_cap)
     total = to_cents(monthly * months)
-    steps += _amount_steps(b, rs, d, echelon, annual, monthly, months, total)
+    steps += _amount_steps(b, rs, d, status, echelon, annual, monthly, months, total)
 
     return b.model(Decision, {
         "learner_id": d.learner_id,
@@ -278,7 +279,7 @@ def evaluate(
     })
 
 
-def _amount_steps(b: _Builder, rs: RuleSet, d: Declaration, echelon: Echelon | None, annual: Decimal,
+def _amount_steps(b: _Builder, rs: RuleSet, d: Declaration, status: Status, echelon: Echelon | None, annual: Decimal,
                   monthly: Decimal, months: int, total: Decimal) -> list[TraceStep]:
     y = rs.label
     return [
@@ -288,12 +289,12 @@ def _amount_steps(b: _Builder, rs: RuleSet, d: Declaration, echelon: Echelon | N
         b.shared(("monthly", echelon), lambda: b.step(
             f"amount.monthly<{y}>", f"annual_amount ÷ {rs.monthly_divisor}, rounded to the cent (half up)",
             {"annual_amount": str(annual)}, str(monthly))),
-        b.shared(("months", d.training_start_date, d.training_end_date, echelon), lambda: b.step(
+        b.shared(("months", d.training_start_date, d.training_end_date, status), lambda: b.step(
             f"amount.months<{y}>",
             f"calendar months from the start month to the end month, both included, at most {rs.months_cap}"
-            " (0 without an échelon)",
+            " (0 when refused)",
             {"training_start_date": d.training_start_date.isoformat(),
-             "training_end_date": d.training_end_date.isoformat(), "echelon": echelon}, months)),
+             "training_end_date": d.training_end_date.isoformat(), "status": status}, months)),
         b.shared(("total", echelon, months), lambda: b.step(
             f"amount.total<{y}>", "monthly_amount × months", {"monthly_amount": str(monthly), "months": months},
             str(total))),
