@@ -69,6 +69,7 @@ class _Memo:
     reasons: dict[str, Reason] = field(default_factory=dict)
     steps: dict[tuple[Any, ...], TraceStep] = field(default_factory=dict)
     ceiling_rows: dict[int, dict[str, str]] = field(default_factory=dict)
+    condition_reasons: dict[tuple[Any, ...], Reason] = field(default_factory=dict)
 
     def remember(self, cache: dict[Any, Any], key: Any, value: Any) -> None:
         if len(cache) >= MEMO_LIMIT:
@@ -117,6 +118,16 @@ class _Builder:
             step = make()
             self.memo.remember(self.memo.steps, key, step)
         return step
+
+    def shared_reason(self, key: tuple[Any, ...], make: Callable[[], Reason]) -> Reason:
+        """A reason that depends only on `key`: made once per rule set and language on the fast path."""
+        if self.memo is None:
+            return make()
+        reason = self.memo.condition_reasons.get(key)
+        if reason is None:
+            reason = make()
+            self.memo.remember(self.memo.condition_reasons, key, reason)
+        return reason
 
     def reason(self, gate: Gate) -> Reason:
         values = {"code": gate.code, "message": gate.message.get(self.lang), "legal_ref": gate.legal_ref}
@@ -218,7 +229,7 @@ def evaluate(
         f"income_year == {rs.expected_income_year}  (first year of {y} − {rs.income_year_offset})",
         {"income_year": d.income_year}, income_ok)))
     if not income_ok:
-        reasons.append(income_year_reason(rs, lang, b.plain))
+        reasons.append(b.shared_reason(("income",), lambda: income_year_reason(rs, lang, b.plain)))
 
     km = d.distance_km
     distance_points = rs.distance_points(km)
@@ -247,7 +258,8 @@ def evaluate(
         "the highest échelon of 7, 6, …, 1, 0bis whose ceiling at this row is ≥ revenu_brut_global",
         {"revenu_brut_global": str(rbg), "row": row, "ceilings": b.ceiling_row(rs, row)}, reached))
     if reached is None:
-        reasons.append(ceiling_reason(rs, row, points, lang, b.plain))
+        reasons.append(b.shared_reason(("ceiling", row, points),
+                                       lambda: ceiling_reason(rs, row, points, lang, b.plain)))
 
     status = status_of(bool(failed_gates), income_ok, reached)
     steps.append(b.shared(("status", *failed_gates, income_ok, reached), lambda: b.step(
@@ -289,12 +301,12 @@ def _amount_steps(b: _Builder, rs: RuleSet, d: Declaration, status: Status, eche
         b.shared(("monthly", echelon), lambda: b.step(
             f"amount.monthly<{y}>", f"annual_amount ÷ {rs.monthly_divisor}, rounded to the cent (half up)",
             {"annual_amount": str(annual)}, str(monthly))),
-        b.shared(("months", d.training_start_date, d.training_end_date, status), lambda: b.step(
+        b.step(  # not shared: the pairs of dates take too many values for a memo to pay
             f"amount.months<{y}>",
             f"calendar months from the start month to the end month, both included, at most {rs.months_cap}"
             " (0 when refused)",
             {"training_start_date": d.training_start_date.isoformat(),
-             "training_end_date": d.training_end_date.isoformat(), "status": status}, months)),
+             "training_end_date": d.training_end_date.isoformat(), "status": status}, months),
         b.shared(("total", echelon, months), lambda: b.step(
             f"amount.total<{y}>", "monthly_amount × months", {"monthly_amount": str(monthly), "months": months},
             str(total))),
