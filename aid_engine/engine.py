@@ -268,10 +268,10 @@ def evaluate(
 
     echelon: Echelon | None = None if status == "refused" else reached
     annual, monthly = rs.amounts_of(echelon)
-    # Every status but a refusal counts the months of training (a review without an échelon pays 0.00 a month).
-    months = 0 if status == "refused" else min(months_begun(d.training_start_date, d.training_end_date), rs.months_cap)
+    # Months paid: none without an échelon (a refusal, or a review above the 0bis ceiling).
+    months = 0 if echelon is None else min(months_begun(d.training_start_date, d.training_end_date), rs.months_cap)
     total = to_cents(monthly * months)
-    steps += _amount_steps(b, rs, d, status, echelon, annual, monthly, months, total)
+    steps += _amount_steps(b, rs, d, echelon, annual, monthly, months, total)
 
     return b.model(Decision, {
         "learner_id": d.learner_id,
@@ -291,7 +291,7 @@ def evaluate(
     })
 
 
-def _amount_steps(b: _Builder, rs: RuleSet, d: Declaration, status: Status, echelon: Echelon | None, annual: Decimal,
+def _amount_steps(b: _Builder, rs: RuleSet, d: Declaration, echelon: Echelon | None, annual: Decimal,
                   monthly: Decimal, months: int, total: Decimal) -> list[TraceStep]:
     y = rs.label
     return [
@@ -304,9 +304,9 @@ def _amount_steps(b: _Builder, rs: RuleSet, d: Declaration, status: Status, eche
         b.step(  # not shared: the pairs of dates take too many values for a memo to pay
             f"amount.months<{y}>",
             f"calendar months from the start month to the end month, both included, at most {rs.months_cap}"
-            " (0 when refused)",
+            " (0 without an échelon)",
             {"training_start_date": d.training_start_date.isoformat(),
-             "training_end_date": d.training_end_date.isoformat(), "status": status}, months),
+             "training_end_date": d.training_end_date.isoformat(), "echelon": echelon}, months),
         b.shared(("total", echelon, months), lambda: b.step(
             f"amount.total<{y}>", "monthly_amount × months", {"monthly_amount": str(monthly), "months": months},
             str(total))),
