@@ -19,7 +19,11 @@ class AidEngineError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
-    """One bad field of a declaration: which field, what it held, what is wrong."""
+    """One bad field of a declaration: which field, what it held, what is wrong.
+
+    `message` never repeats `value`: a message may reach a log, and a declaration's values are personal
+    data; `value` is there for the program that handles the error.
+    """
 
     field: str
     value: object
@@ -29,19 +33,31 @@ class FieldProblem:
         return f"{self.field}: {self.message}"
 
 
-def shown(value: object, limit: int = 40) -> str:
-    """A short printable form of a bad value, so a 10 MB field never floods a message.
+def kind_of(value: object) -> str:
+    """What a bad value is, without saying what it holds: messages never repeat a declaration's data.
 
-    >>> shown("abc")
-    "'abc'"
-    >>> shown("x" * 100)
-    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (100 characters)"
+    >>> kind_of("17/05/1990"), kind_of(-5), kind_of(None), kind_of(True)
+    ('text of 10 characters', 'a number', 'null', 'true/false')
     """
-    text = repr(value)
-    if len(text) <= limit:
-        return text
-    size = f" ({len(value)} characters)" if isinstance(value, str | bytes) else ""
-    return text[: limit - 2] + "…'" + size if text.endswith("'") else text[: limit - 1] + "…" + size
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, str):
+        return f"text of {len(value)} character{'s' if len(value) > 1 else ''}" if value else "empty text"
+    if isinstance(value, int | float) or type(value).__name__ == "Decimal":
+        return "a number"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
+def field_name(name: object, limit: int = 60) -> str:
+    """A field name as given (an unknown column may be anything), cut to `limit` characters."""
+    text = str(name)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class DeclarationError(AidEngineError, ValueError):

@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .errors import DeclarationError, FieldProblem, InputFileError, shown
+from .errors import DeclarationError, FieldProblem, InputFileError, field_name, kind_of
 from .money import as_str, parse_decimal
 
 Profile = Literal["unqualified", "graduate_jobseeker", "graduate_reconversion", "other"]
@@ -68,7 +68,7 @@ def _bounded_decimal(name: str, places: int, maximum: Decimal) -> PlainValidator
             number = parse_decimal(value)
         except ValueError as exc:
             raise PydanticCustomError("decimal", str(exc)) from None
-        if number < 0:
+        if number.is_signed():  # -0 too: a minus sign in an amount is a mistake to report
             raise PydanticCustomError("range", "is negative; it must be 0 or more")
         if number > maximum:
             raise PydanticCustomError("range", f"is above the maximum {maximum}")
@@ -210,7 +210,9 @@ class Declaration(BaseModel):
         try:
             declaration = cls.model_validate(data)
         except ValidationError as exc:
-            problems.extend(declaration_error(exc).problems)
+            unreadable = {p.field for p in problems}  # reported once, not again as "missing"
+            problems.extend(p for p in declaration_error(exc).problems
+                            if not (p.field in unreadable and p.message == _MESSAGES["missing"]))
         if problems:
             problems.sort(key=lambda p: _FIELD_ORDER.get(p.field, len(_FIELD_ORDER)))
             raise DeclarationError(problems, line=line, learner_id=learner)
@@ -249,13 +251,13 @@ def declaration_error(
     )
 
 
-def problems_from(errors: list[Any], field_name: str | None = None) -> list[FieldProblem]:
-    """One `FieldProblem` per pydantic error; `field_name` names errors that carry no location."""
+def problems_from(errors: list[Any], default_field: str | None = None) -> list[FieldProblem]:
+    """One `FieldProblem` per pydantic error; `default_field` names errors that carry no location."""
     problems: list[FieldProblem] = []
     for err in errors:
         ctx = err.get("ctx") or {}
         loc = err["loc"]
-        field = str(loc[0]) if loc else str(ctx.get("field", field_name or "declaration"))
+        field = field_name(loc[0]) if loc else str(ctx.get("field", default_field or "declaration"))
         value = err.get("input")
         kind = err["type"]
         if kind == "cross_field":
@@ -270,8 +272,8 @@ def problems_from(errors: list[Any], field_name: str | None = None) -> list[Fiel
             text = f"must be one of {ctx.get('expected', '')}"
         elif kind in ("greater_than_equal", "less_than_equal"):
             text = f"is out of range ({err['msg'].lower()})"
-        if kind not in ("missing", "extra_forbidden"):
-            text = f"{shown(value)} {text}"
+        if kind.endswith("_type") or kind in ("literal_error", "iso_date", "decimal"):
+            text = f"{text} (got {kind_of(value)})"
         problems.append(FieldProblem(field, value, text))
     return problems
 
@@ -323,24 +325,29 @@ def csv_row_to_json(row: Mapping[str, str | None]) -> tuple[dict[str, Any], list
             problems.append(FieldProblem("row", cell, "has more cells than the header has columns"))
             continue
         name = key.strip()
+        if name not in _FIELD_ORDER:
+            close = get_close_matches(name, DECLARATION_FIELDS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(FieldProblem(field_name(name), cell, f"is not a field of the declaration{hint}"))
+            continue
         if cell is None or cell.strip() == "":
             continue  # absent: optional fields stay absent, required ones are reported as missing
         text = cell.strip()
         if name in BOOL_FIELDS:
             if text.lower() not in _TRUE:
-                problems.append(FieldProblem(name, cell, f"{shown(cell)} must be true/false or 1/0"))
+                problems.append(FieldProblem(name, cell, f"must be true/false or 1/0 (got {kind_of(cell)})"))
                 continue
             data[name] = _TRUE[text.lower()]
         elif name in INT_FIELDS:
             if not text.isascii() or not text.isdigit():
-                problems.append(FieldProblem(name, cell, f"{shown(cell)} must be a whole number"))
+                problems.append(FieldProblem(name, cell, f"must be a whole number (got {kind_of(cell)})"))
                 continue
             data[name] = int(text)
         elif name in DECIMAL_FIELDS:
             try:
                 data[name] = parse_decimal(text, allow_comma=True)
             except ValueError as exc:
-                problems.append(FieldProblem(name, cell, f"{shown(cell)} {exc}"))
+                problems.append(FieldProblem(name, cell, f"{exc} (got {kind_of(cell)})"))
         else:
             data[name] = cell if name in ("learner_id", "fabrique_id") else text
     return data, problems
