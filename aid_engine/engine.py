@@ -15,13 +15,12 @@ This module must never do I/O, read the clock or draw a random number.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -77,20 +76,16 @@ class _Memo:
         cache[key] = value
 
 
-_MEMOS: weakref.WeakKeyDictionary[RuleSet, dict[str, _Memo]] = weakref.WeakKeyDictionary()
-
-
-def _memo_of(ruleset: RuleSet, lang: str) -> _Memo:
-    by_lang = _MEMOS.get(ruleset)
-    if by_lang is None:
-        by_lang = _MEMOS[ruleset] = {}
-    memo = by_lang.get(lang)
-    if memo is None:
-        memo = by_lang[lang] = _Memo(
+def _fast_builder(ruleset: RuleSet, lang: str) -> _Builder:
+    """The fast path's builder of a rule set and language, with its memo: made once, kept on the rule set."""
+    builder = ruleset.engine_cache.get(lang)
+    if builder is None:
+        memo = _Memo(
             gates=[{} for _ in ruleset.gates],
             readers=[attrgetter(*g.predicate.symbols) for g in ruleset.gates],
         )
-    return memo
+        builder = ruleset.engine_cache[lang] = _Builder(memo, lang)
+    return cast(_Builder, builder)
 
 
 class _Builder:
@@ -213,7 +208,7 @@ def evaluate(
     """
     d = declaration if isinstance(declaration, Declaration) else Declaration.parse(declaration)
     rs = resolve(ruleset, d.training_start_date)
-    b = _Builder(None if plain else _memo_of(rs, lang), lang)
+    b = _Builder(None, lang) if plain else _fast_builder(rs, lang)
     y = rs.label
     start = d.training_start_date
 

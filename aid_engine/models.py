@@ -44,14 +44,24 @@ DISTANCE_MAX = Decimal("40000")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+_PARSED_DATES: dict[str, date] = {}  # dates repeat a lot in a batch: parse each text once (bounded)
+
+
 def _iso_date(value: object) -> date:
     if type(value) is str:
+        known = _PARSED_DATES.get(value)
+        if known is not None:
+            return known
         # Only YYYY-MM-DD: date.fromisoformat alone would also take "20240901" or a week date "2024-W01-1".
         if len(value) == 10 and value[4] == "-" and value[7] == "-" and _ISO_DATE.fullmatch(value):
             try:
-                return date.fromisoformat(value)
+                parsed = date.fromisoformat(value)
             except ValueError:
                 raise PydanticCustomError("iso_date", "is not a calendar date (no such day)") from None
+            if len(_PARSED_DATES) >= 50_000:
+                _PARSED_DATES.clear()
+            _PARSED_DATES[value] = parsed
+            return parsed
         raise PydanticCustomError("iso_date", "is not a date like 2024-09-01")
     if isinstance(value, datetime):
         raise PydanticCustomError("iso_date", "is a date and time; give a date like 2024-09-01")
@@ -62,8 +72,21 @@ def _iso_date(value: object) -> date:
 
 def _bounded_decimal(name: str, places: int, maximum: Decimal) -> PlainValidator:
     step = Decimal(1).scaleb(-places)
+    parsed: dict[str, Decimal] = {}  # texts that passed, parsed once (bounded)
 
     def check(value: object) -> Decimal:
+        if type(value) is str:
+            known = parsed.get(value)
+            if known is not None:
+                return known
+            number = checked(value)
+            if len(parsed) >= 50_000:
+                parsed.clear()
+            parsed[value] = number
+            return number
+        return checked(value)
+
+    def checked(value: object) -> Decimal:
         try:
             number = parse_decimal(value)
         except ValueError as exc:

@@ -121,6 +121,8 @@ class RuleSet:
     _amounts: Mapping[Echelon | None, tuple[Decimal, Decimal]] = field(default_factory=dict, repr=False)
     _ref: RulesetRef = field(default=None, repr=False)  # type: ignore[assignment]  # set in __post_init__
     label: str = field(default="", repr=False)
+    # The engine's per-rule-set memos (shared trace steps, gate outcomes): derived state, never part of the rules.
+    engine_cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # Prepared once: the ceilings of every row in ascending order and the band starts, for bisects;
