@@ -1,0 +1,162 @@
+"""The core knows no file, database, terminal, clock or randomness (STYLE.md « Layout »).
+
+The core modules are scanned with `ast`: no import of an I/O, storage, terminal, clock or random library, no
+call of `date.today`, `datetime.now`, `open`, `print`, and no file access, anywhere in them (inside functions
+too).  The one documented exception: the functions of `ruleset/loader.py` that read the rules directory, and
+the developer tool of `ruleset/parser_tables.py` that writes the prepared parser tables.  Importing
+`aid_engine` and deciding must not import the store's libraries.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "aid_engine"
+CORE = sorted(
+    [PACKAGE / f"{name}.py" for name in ("models", "money", "periods", "errors", "engine", "explain")]
+    + [p for p in (PACKAGE / "ruleset").glob("*.py") if not p.name.startswith("_parser_tables")]
+)
+EDGE_LIBRARIES = {"sqlmodel", "sqlalchemy", "typer", "rich", "click", "alembic", "psycopg", "psycopg2"}
+IO_LIBRARIES = {"os", "io", "pathlib", "shutil", "subprocess", "socket", "tempfile", "glob", "sqlite3", "urllib",
+                "http", "requests", "httpx", "logging", "fileinput", "mmap", "select", "signal"}
+CLOCK_AND_CHANCE = {"random", "secrets", "time", "uuid"}
+BANNED_CALLS = {("date", "today"), ("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"),
+                ("time", "time"), ("os", "urandom")}
+BANNED_BUILTINS = {"open", "print", "input", "breakpoint"}
+FILE_METHODS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "mkdir", "unlink", "rmdir",
+                "touch", "rename", "glob", "rglob", "iterdir"}
+# The documented I/O of the core: where it may happen, and what it may import at module level for it.
+ALLOWED_IO = {
+    "ruleset/loader.py": ({"default_rules_dir", "read_files", "load"}, {"pathlib"}),
+    "ruleset/parser_tables.py": ({"generate", "__main__"}, {"pathlib"}),
+}
+
+
+def _name(path: Path) -> str:
+    return path.relative_to(PACKAGE).as_posix()
+
+
+def _functions_of(tree: ast.AST) -> dict[ast.AST, str]:
+    """Each node → the name of the top-level function holding it ('' at module level, '__main__' under the
+    `if __name__ == "__main__":` block)."""
+    owner: dict[ast.AST, str] = {}
+    for top in ast.iter_child_nodes(tree):
+        name = top.name if isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef) else ""
+        if isinstance(top, ast.If) and "__main__" in ast.unparse(top.test):
+            name = "__main__"
+        for node in ast.walk(top):
+            owner[node] = name
+    return owner
+
+
+def violations(path: Path) -> list[str]:
+    return violations_in(path.read_text(encoding="utf-8"), _name(path))
+
+
+def violations_in(source: str, name: str) -> list[str]:
+    """What `source`, read as the core module `name` (relative to the package), must not do."""
+    tree = ast.parse(source, filename=name)
+    allowed_functions, allowed_modules = ALLOWED_IO.get(name, (set(), set()))
+    owner = _functions_of(tree)
+    found: list[str] = []
+
+    def bad(node: ast.AST, what: str) -> None:
+        found.append(f"{name}:{getattr(node, 'lineno', '?')}: {what}")
+
+    for node in ast.walk(tree):
+        in_allowed = owner.get(node, "") in allowed_functions
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                continue
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for module in modules:
+                root = module.split(".")[0]
+                io = root in IO_LIBRARIES and not in_allowed and root not in allowed_modules
+                if root in EDGE_LIBRARIES or root in CLOCK_AND_CHANCE or io:
+                    bad(node, f"imports {module}")
+        elif isinstance(node, ast.Call):
+            func = node.func
+            dotted = ast.unparse(func) if isinstance(func, ast.Attribute) else ""
+            if tuple(dotted.split(".")) in BANNED_CALLS:
+                bad(node, f"calls {dotted}")
+            if isinstance(func, ast.Name) and func.id in BANNED_BUILTINS and not in_allowed:
+                bad(node, f"calls {func.id}()")
+            if isinstance(func, ast.Attribute) and func.attr in FILE_METHODS and not in_allowed:
+                bad(node, f"calls .{func.attr}() (file access)")
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "sys" and node.attr in {"stdout", "stderr", "stdin", "argv"}:
+                bad(node, f"reads sys.{node.attr}")
+            if node.value.id == "os" and node.attr in {"environ", "getenv"} and not in_allowed:
+                bad(node, f"reads os.{node.attr}")
+    return found
+
+
+def test_the_core_modules_are_the_expected_ones() -> None:
+    names = {_name(p) for p in CORE}
+    assert {"models.py", "money.py", "periods.py", "errors.py", "engine.py", "explain.py", "ruleset/__init__.py",
+            "ruleset/loader.py", "ruleset/model.py", "ruleset/expressions.py"} <= names
+
+
+@pytest.mark.parametrize("path", CORE, ids=_name)
+def test_a_core_module_does_no_io_reads_no_clock_draws_no_chance(path: Path) -> None:
+    assert violations(path) == []
+
+
+def test_the_scanner_catches_what_it_must() -> None:
+    probe = textwrap.dedent("""
+        import random
+        from datetime import date, datetime
+        def f():
+            import sqlmodel
+            from pathlib import Path
+            print(date.today(), datetime.now())
+            return open("x").read(), Path("y").read_text()
+    """)
+    found = " | ".join(violations_in(probe, "money.py"))
+    for what in ("imports random", "imports sqlmodel", "imports pathlib", "calls date.today", "calls datetime.now",
+                 "calls open()", "calls print()", "calls .read_text()"):
+        assert what in found, what
+    allowed = textwrap.dedent("""
+        from pathlib import Path
+        def read_files(directory):
+            import os
+            return os.environ, Path(directory).read_bytes()
+        def parse(text):
+            return Path(text).read_text()
+    """)
+    found_in_loader = [v.split(": ", 1)[1] for v in violations_in(allowed, "ruleset/loader.py")]
+    assert found_in_loader == ["calls .read_text() (file access)"]
+
+
+def test_ruff_bans_the_edge_libraries_outside_the_edges() -> None:
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    banned = config["tool"]["ruff"]["lint"]["flake8-tidy-imports"]["banned-api"]
+    assert {"sqlmodel", "sqlalchemy", "typer", "rich"} <= set(banned)
+
+
+def test_importing_and_deciding_does_not_import_the_store_or_the_terminal() -> None:
+    code = textwrap.dedent("""
+        import json, sys
+        import aid_engine
+        decision = aid_engine.evaluate({
+            "learner_id": "A", "application_date": "2024-10-01", "training_start_date": "2024-09-16",
+            "training_end_date": "2025-06-27", "training_labelled": True, "fabrique_id": "F",
+            "profile": "unqualified", "nationality": "french", "international_protection": False,
+            "own_tax_return": True, "revenu_brut_global": "100", "income_year": 2022, "dependent_children": 0,
+            "children_in_higher_education": 0, "distance_km": "10", "jobseeker_aid": False,
+            "work_study_contract": False, "training_leave": False, "employment_or_region_aid": False,
+            "higher_education_grant": False})
+        assert decision.status == "granted"
+        print(json.dumps(sorted(m.split(".")[0] for m in sys.modules)))
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    loaded = set(json.loads(result.stdout))
+    assert not loaded & {"sqlmodel", "sqlalchemy", "alembic", "psycopg", "typer", "rich", "click"}
