@@ -106,6 +106,13 @@ def test_a_declaration_error_is_a_value_error_with_a_stable_code() -> None:
     assert error.value == "-1"
 
 
+@pytest.mark.parametrize(("field", "value"), [("revenu_brut_global", "１００"), ("revenu_brut_global", "٣٧٠٨١"),
+                                            ("distance_km", "٣٠"), ("distance_km", "３０.５")])
+def test_an_amount_in_non_ascii_digits_is_refused_as_the_schema_refuses_it(field: str, value: str) -> None:
+    assert_names(rejected(base_declaration(**{field: value})), field)
+    assert_names(csv_rejected(csv_row(**{field: value})), field)
+
+
 def test_a_negative_income_says_it_is_negative() -> None:
     assert "negative" in str(rejected(base_declaration(revenu_brut_global="-1")))
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from strategies import declarations, eligible_declarations, law
 
 import aid_engine
-from aid_engine import Decision
+from aid_engine import Decision, Declaration
 from aid_engine.ruleset import RuleBook
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -30,7 +30,7 @@ def rank(echelon: str | None) -> int:
     return -1 if echelon is None else law.ECHELONS.index(echelon)
 
 
-def decide(data: dict[str, Any], **options: Any) -> Decision:
+def decide(data: dict[str, Any] | Declaration, **options: Any) -> Decision:
     return aid_engine.evaluate(data, **options)
 
 
@@ -215,8 +215,10 @@ def test_the_fast_path_equals_the_plain_path(data: dict[str, Any], lang: str) ->
 
 @SETTINGS
 @given(declarations())
-def test_a_decision_is_deterministic(data: dict[str, Any]) -> None:
-    assert decide(data).to_json() == decide(dict(data)).to_json()
+def test_a_decision_is_deterministic_from_a_dict_or_a_declaration(data: dict[str, Any]) -> None:
+    once = decide(data).to_json()
+    assert decide(dict(data)).to_json() == once
+    assert decide(Declaration.parse(data)).to_json() == once
 
 
 # -- counterfactuals --------------------------------------------------------------------------------------------

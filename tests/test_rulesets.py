@@ -162,16 +162,22 @@ def test_the_ceilings_are_table_a_then_table_b(rulebook: RuleBook, label: str) -
         assert [rs.ceilings.of(e, p) for p in range(18)] == [Decimal(v) for v in table[e]], (label, e)
 
 
-def test_table_a_echelon_7_is_250_euros_per_point_plus_one() -> None:
+def test_table_a_echelon_7_is_250_euros_per_point_plus_one(rulebook: RuleBook) -> None:
     assert list(law.TABLE_A["7"]) == [250 * (p + 1) for p in range(18)]
     assert list(law.TABLE_B["7"]) == [265 * (p + 1) for p in range(18)]
+    for rs in rulebook:
+        per_point = 250 if rs.year.first <= 2022 else 265
+        assert [rs.ceilings.of("7", p) for p in range(18)] == [per_point * (p + 1) for p in range(18)], rs.id
 
 
-def test_table_b_is_table_a_raised_by_6_percent_cell_by_cell() -> None:
+def test_table_b_is_table_a_raised_by_6_percent_cell_by_cell(rulebook: RuleBook) -> None:
+    a, b = rulebook.year("2022-2023"), rulebook.year("2023-2024")
     for e in law.ECHELONS:
         for p in range(18):
             raised = (Decimal(law.TABLE_A[e][p]) * Decimal("1.06")).quantize(Decimal(1), rounding=ROUND_HALF_UP)
             assert law.TABLE_B[e][p] == raised, (e, p)
+            in_rules = (a.ceilings.of(e, p) * Decimal("1.06")).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            assert b.ceilings.of(e, p) == in_rules, (e, p)
 
 
 def test_the_tables_decrease_from_0bis_to_7_and_increase_with_points() -> None:
