@@ -1,0 +1,86 @@
+"""Canonical JSON and the digests of the audit trail: what exactly is hashed, written once.
+
+A declaration is identified by the sha256 of its canonical JSON (keys sorted, no spaces, UTF-8), computed on
+the validated declaration, so `"37081,5"` in a CSV and `37081.50` in JSON give the same digest.  An audit
+record's hash covers every stored field of the record, the hash of the record before it and the sha256 of its
+payload (the decision JSON, trace included), so editing, removing or reordering any record breaks the chain.
+
+Pure: this module never touches a database, a file or the clock; it must never change what it hashes
+without a new chain version, or every stored chain would stop verifying.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import Declaration
+
+GENESIS = "0" * 64
+CHAIN_VERSION = 1
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys, no spaces and raw UTF-8: one text per value.
+
+    >>> canonical_json({"b": 1, "a": ["é", None]})
+    '{"a":["é",null],"b":1}'
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text: str) -> str:
+    """The sha256 of a text's UTF-8 bytes, in hex.
+
+    >>> sha256_hex("")[:16]
+    'e3b0c44298fc1c14'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def declaration_json(declaration: Declaration) -> str:
+    """The canonical JSON of a validated declaration: what the `declarations` table keeps."""
+    return canonical_json(declaration.model_dump(mode="json"))
+
+
+def declaration_digest(declaration: Declaration) -> str:
+    """The sha256 of the declaration's canonical JSON: the declaration's identity in the audit trail."""
+    return sha256_hex(declaration_json(declaration))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFields:
+    """Every hashed field of an audit record but its own hash."""
+
+    id: int
+    kind: str
+    learner_id: str
+    declaration_digest: str
+    payload: str
+    ruleset_id: str
+    ruleset_sha256: str
+    engine_version: str
+    operator: str
+    recorded_at: str
+    prev_hash: str
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> RecordFields:
+        """The fields of a stored row (a mapping with at least these keys)."""
+        return cls(**{name: row[name] for name in cls.__slots__})
+
+    def hash(self) -> str:
+        """The record's hash: sha256 of the canonical JSON of its fields, the payload by its own sha256.
+
+        >>> r = RecordFields(1, "decision", "L1", "d" * 64, "{}", "gen/2024-2025", "s" * 64, "1.0", "op",
+        ...                  "2024-09-01T00:00:00.000000Z", GENESIS)
+        >>> r.hash() == r.hash() and len(r.hash()) == 64
+        True
+        """
+        header = {name: getattr(self, name) for name in self.__slots__ if name != "payload"}
+        header["payload_sha256"] = sha256_hex(self.payload)
+        header["chain_version"] = CHAIN_VERSION
+        return sha256_hex(canonical_json(header))

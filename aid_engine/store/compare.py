@@ -1,0 +1,158 @@
+"""Comparing two batch runs learner by learner: what changed (status, échelon, amount) and why.
+
+Typical use: the same file decided again after a new barème (`aid-engine batch FILE --compare-to RUN`).  Each
+run's decisions are streamed in learner order (a learner's last line in the file wins) and merged; for each
+learner whose status, échelon or amounts differ, the reasons are read from the two decisions: the
+declaration changed (fields named, values not shown), the rule set changed, reason codes that appeared or
+went, points de charge, the ceilings read, the rate, the months.
+
+It reads only, and never holds a run in memory: two ordered streams, merged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from .tables import audit_records, batch_lines, decisions, declarations
+
+STREAM_PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """What a run decided for one learner."""
+
+    decision_id: int
+    status: str
+    echelon: str | None
+    annual_cents: int
+    total_cents: int
+    ruleset_id: str
+    ruleset_sha256: str
+    declaration_id: int
+    audit_id: int
+
+    def outcome(self) -> tuple[str, str | None, int, int]:
+        return self.status, self.echelon, self.annual_cents, self.total_cents
+
+    def text(self) -> str:
+        amount = f"{self.total_cents // 100}.{self.total_cents % 100:02d}"
+        return f"{self.status} {('échelon ' + self.echelon) if self.echelon else '-'} {amount} €"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A learner whose outcome differs between run A and run B (None: not in that run)."""
+
+    learner_id: str
+    before: Brief | None
+    after: Brief | None
+    why: tuple[str, ...]
+
+
+@dataclass
+class Tally:
+    """Counts of a comparison."""
+
+    compared: int = 0
+    changed: int = 0
+    only_before: int = 0
+    only_after: int = 0
+
+
+def _stream(connection: Connection, run_id: int) -> Iterator[tuple[str, Brief]]:
+    d = decisions.c
+    learner = d.learner_id.collate("C") if connection.dialect.name == "postgresql" else d.learner_id
+    statement = (
+        select(d.learner_id, d.id, d.status, d.echelon, d.annual_cents, d.total_cents, d.ruleset_id,
+               d.ruleset_sha256, d.declaration_id, d.audit_id)
+        .join_from(batch_lines, decisions, batch_lines.c.decision_id == d.id)
+        .where(batch_lines.c.run_id == run_id).order_by(learner, batch_lines.c.line)
+    )
+    current: tuple[str, Brief] | None = None
+    for row in connection.execution_options(yield_per=STREAM_PAGE).execute(statement):
+        learner_id, *values = row
+        item = (str(learner_id), Brief(*values))
+        if current is not None and current[0] != item[0]:
+            yield current
+        current = item
+    if current is not None:
+        yield current
+
+
+def _merged(a: Iterator[tuple[str, Brief]], b: Iterator[tuple[str, Brief]]
+            ) -> Iterator[tuple[str, Brief | None, Brief | None]]:
+    x, y = next(a, None), next(b, None)
+    while x is not None or y is not None:
+        if x is not None and (y is None or x[0] < y[0]):
+            yield x[0], x[1], None
+            x = next(a, None)
+        elif y is not None and (x is None or y[0] < x[0]):
+            yield y[0], None, y[1]
+            y = next(b, None)
+        elif x is not None and y is not None:
+            yield x[0], x[1], y[1]
+            x, y = next(a, None), next(b, None)
+
+
+def compare_runs(engine: Engine, run_a: int, run_b: int, tally: Tally | None = None) -> Iterator[Change]:
+    """The learners whose outcome differs from run `run_a` to run `run_b`, in learner order."""
+    tally = tally if tally is not None else Tally()
+    with engine.connect() as connection, engine.connect() as other, engine.connect() as lookup:
+        for learner, before, after in _merged(_stream(connection, run_a), _stream(other, run_b)):
+            tally.compared += 1
+            if before is None or after is None:
+                tally.only_before += after is None
+                tally.only_after += before is None
+                yield Change(learner, before, after, ("only in run " + str(run_a if after is None else run_b),))
+            elif before.outcome() != after.outcome():
+                tally.changed += 1
+                yield Change(learner, before, after, tuple(why(lookup, before, after)))
+
+
+def _payload(connection: Connection, table: Any, ident: int) -> dict[str, Any]:
+    text = connection.execute(select(table.c.payload).where(table.c.id == ident)).scalar_one()
+    return dict(json.loads(text))
+
+
+def _step(decision: dict[str, Any], rule: str) -> dict[str, Any]:
+    return next((s for s in decision["trace"] if str(s["rule"]).startswith(rule)), {"inputs": {}, "result": None})
+
+
+def why(connection: Connection, before: Brief, after: Brief) -> list[str]:
+    """The differences between two decisions of a learner that explain the change of outcome."""
+    reasons: list[str] = []
+    if before.declaration_id != after.declaration_id:
+        old, new = (_payload(connection, declarations, b.declaration_id) for b in (before, after))
+        fields = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+        reasons.append("declaration changed: " + ", ".join(fields))
+    if before.ruleset_sha256 != after.ruleset_sha256:
+        reasons.append(f"rule set {before.ruleset_id} ({before.ruleset_sha256[:12]}) → {after.ruleset_id} "
+                       f"({after.ruleset_sha256[:12]})")
+    a, b = (_payload(connection, audit_records, x.audit_id) for x in (before, after))
+    reasons += _decision_reasons(a, b)
+    return reasons or ["decided differently with the same declaration and rules (run `aid-engine replay`)"]
+
+
+def _decision_reasons(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    codes_a, codes_b = ({r["code"] for r in x["reasons"]} for x in (a, b))
+    found += [f"now {code}" for code in sorted(codes_b - codes_a)]
+    found += [f"no longer {code}" for code in sorted(codes_a - codes_b)]
+    if a["points_de_charge"] != b["points_de_charge"]:
+        found.append(f"points de charge {a['points_de_charge']} → {b['points_de_charge']}")
+    ceilings_a = _step(a, "bareme.echelon")["inputs"].get("ceilings", {})
+    ceilings_b = _step(b, "bareme.echelon")["inputs"].get("ceilings", {})
+    moved = [f"{e}: {ceilings_a.get(e)} → {ceilings_b[e]}" for e in ceilings_b if ceilings_a.get(e) != ceilings_b[e]]
+    if moved:
+        found.append("ceilings read " + ", ".join(moved))
+    if a["echelon"] == b["echelon"] and a["annual_amount"] != b["annual_amount"]:
+        found.append(f"rate of échelon {b['echelon']} {a['annual_amount']} → {b['annual_amount']}")
+    if a["months"] != b["months"]:
+        found.append(f"months {a['months']} → {b['months']}")
+    return found
