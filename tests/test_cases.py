@@ -82,6 +82,7 @@ def test_case(file: str, base: dict[str, Any], case: dict[str, Any], rulebook: R
         pytest.fail(f"{where}\n{_diff(expected, actual)}", pytrace=False)
     assert decision.learner_id == declaration["learner_id"]
     assert decision.ruleset.id == f"gen-aid/{decision.academic_year}"
+    assert decision.engine_version == aid_engine.__version__
     assert all(r.message and r.legal_ref for r in decision.reasons), where
 
 

@@ -302,3 +302,24 @@ def test_the_points_counterfactual_is_the_fewest_points_that_reach_the_next_eche
     fewer = with_more_points(data, k - 1) if k > 1 else None
     if fewer is not None:
         assert rank(reached(decide(fewer))) < rank(up)
+
+
+def test_a_decisions_trace_cannot_be_changed_through_another_decision(base_declaration: Any) -> None:
+    """The fast path shares trace steps between decisions: they must be immutable, or one decision's
+    reader could change the next decisions.  A rule book of its own keeps the suite's memo clean."""
+    from aid_engine.ruleset import load
+
+    book = load()
+    data = base_declaration(dependent_children=1)
+    pristine = aid_engine.evaluate(data, book).model_dump(mode="json")
+    tampered = aid_engine.evaluate(data, book)
+    for step in tampered.trace:
+        for container in (step.inputs, step.result):
+            try:
+                if isinstance(container, dict):
+                    container["tampered"] = True
+                elif isinstance(container, list):
+                    container.append("tampered")
+            except TypeError:
+                pass  # read-only: what we want
+    assert aid_engine.evaluate(data, book).model_dump(mode="json") == pristine
