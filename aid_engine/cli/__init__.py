@@ -91,10 +91,11 @@ def _root(
 
 
 def _register() -> None:
-    from . import decide, rules
+    from . import decide, rules, store_commands
 
     decide.register(app)
     rules.register(app)
+    store_commands.register(app)
 
 
 _register()

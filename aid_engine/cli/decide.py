@@ -63,9 +63,16 @@ def check(
     lang: LangOption = "fr",
     interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Ask the fields one by one.")] = False,
     rules: RulesOption = None,
+    save: Annotated[bool, typer.Option("--save", help="Store the decision with its audit record.")] = False,
+    db: Annotated[str | None, typer.Option("--db", help="With --save: database URL (default: $AID_ENGINE_DB, "
+                                                        "else sqlite:///aid_engine.db).")] = None,
+    operator: Annotated[str | None, typer.Option("--operator", help="With --save: who decides, for the audit "
+                                                                    "trail (default: the OS user).")] = None,
 ) -> None:
     """Décide une déclaration : statut, échelon, montants, motifs et ce qui changerait la décision."""
     lang = _check_lang(lang)
+    if not save and (db is not None or operator is not None):
+        raise typer.BadParameter("--db and --operator go with --save", param_hint="--save")
     if interactive:
         from .interactive import ask_declaration
 
@@ -76,6 +83,8 @@ def check(
     else:
         declaration = read_declaration(file)
     decision = decide(declaration, rules, lang)
+    if save:
+        save_decision(declaration, decision, db, operator, lang)
     if as_json:
         typer.echo(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
@@ -84,6 +93,21 @@ def check(
     from .render import print_decision
 
     print_decision(decision, Console(), lang)
+
+
+def save_decision(declaration: Declaration, decision: Decision, db: str | None, operator: str | None,
+                  lang: str) -> None:
+    """Persist the decision through the store (imported here: `check` without --save never loads it)."""
+    from .store_commands import open_db, operator_of
+
+    who = operator_of(operator)
+    store = open_db(db)
+    try:
+        saved = store.save(declaration, decision, operator=who, lang=lang)
+    finally:
+        store.close()
+    state = "saved as" if saved.created else "already stored as"
+    typer.echo(f"{state} decision {saved.decision_id} in {store.shown_url}", err=True)
 
 
 def explain(

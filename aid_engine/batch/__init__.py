@@ -1,0 +1,28 @@
+"""Batch decisions: a CSV or JSON Lines file of declarations in, decisions stored with their audit trail out.
+
+`run_batch(store, book, path, out=..., rejected=...)` streams the file, decides each row with the fast path,
+stores the decisions in chunks (resumable, idempotent) and writes the output files; bad rows go to the
+rejected file with their line, learner_id, fields and reasons, and the other rows go on.  An edge module:
+the decision core never imports it, and it must never hold the whole file in memory.
+"""
+
+from __future__ import annotations
+
+from .outputs import REJECTED_HEADER, neutralised
+from .readers import Rejection, Row, read_rows
+from .runner import CHUNK_SIZE, BatchResult, fingerprint, rules_fingerprint, run_batch
+from .summary import Summary
+
+__all__ = [
+    "CHUNK_SIZE",
+    "REJECTED_HEADER",
+    "BatchResult",
+    "Rejection",
+    "Row",
+    "Summary",
+    "fingerprint",
+    "neutralised",
+    "read_rows",
+    "rules_fingerprint",
+    "run_batch",
+]

@@ -1,0 +1,194 @@
+"""Streaming readers of batch input: CSV (`;` or `,`, UTF-8 with or without BOM) and JSON Lines.
+
+Each yields one `Row` per record, in file order, with the file line where the record starts (the CSV header
+is line 1): either a validated `Declaration` or a `Rejection` naming the line, the learner_id, the fields
+and the reasons.  A bad row never stops the reader; only a file that cannot be read at all (no such file,
+no usable CSV header) raises `InputFileError`.
+
+They must never hold the whole file: one line (one CSV record) at a time.  The CSV cells are read as
+DESIGN.md says (`true`/`false`/`1`/`0`, `37081,50`), by `Declaration.from_csv_row`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import AidEngineError, DeclarationError, InputFileError
+from ..models import DECLARATION_FIELDS, REQUIRED_FIELDS, Declaration, read_json_object
+
+ROW = "row"
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A row that cannot be decided: where it is, whose it is, which fields and why."""
+
+    line: int
+    learner_id: str
+    fields: tuple[str, ...]
+    reason: str
+
+    @classmethod
+    def of_error(cls, line: int, learner_id: str, exc: AidEngineError) -> Rejection:
+        if isinstance(exc, DeclarationError):
+            fields = tuple(dict.fromkeys(p.field for p in exc.problems))
+            return cls(line, learner_id, fields, exc.reason)
+        field = str(getattr(exc, "field", ROW))
+        message = str(exc)
+        return cls(line, learner_id, (field,), message.removeprefix(f"{field}: "))
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One input record: its line and either its declaration or why it was rejected."""
+
+    line: int
+    declaration: Declaration | None
+    rejection: Rejection | None = None
+
+
+def open_input(path: Path) -> BinaryIO:
+    """Open an input file for reading, or raise `InputFileError` saying why it cannot be."""
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise InputFileError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(str(path), "is a directory, not a batch file") from None
+    except OSError as exc:
+        raise InputFileError(str(path), f"cannot be read ({exc.strerror})") from None
+
+
+def is_json_lines(path: Path, first: bytes) -> bool:
+    """JSON Lines by suffix, else by a first non-blank byte `{`."""
+    if path.suffix.lower() in JSONL_SUFFIXES:
+        return True
+    return path.suffix.lower() != ".csv" and first.lstrip(codecs.BOM_UTF8).lstrip()[:1] == b"{"
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """Every record of a CSV or JSON Lines file, in order (see the module docstring)."""
+    with open_input(path) as binary:
+        first = binary.peek(4096)[:4096] if hasattr(binary, "peek") else b""
+        reader = read_json_lines if is_json_lines(path, first) else read_csv
+        yield from reader(binary, str(path))
+
+
+# -- JSON Lines ------------------------------------------------------------------------------------------------
+
+
+def read_json_lines(binary: Iterable[bytes], source: str) -> Iterator[Row]:
+    for number, raw in enumerate(binary, start=1):
+        if not raw.strip() or (number == 1 and not raw.lstrip(codecs.BOM_UTF8).strip()):
+            continue
+        yield _json_row(raw, number, source)
+
+
+def _json_row(raw: bytes, number: int, source: str) -> Row:
+    try:
+        data = read_json_object(raw, source=source, line=number)
+    except InputFileError as exc:
+        return Row(number, None, Rejection(number, "", (ROW,), _bare(exc)))
+    learner = data.get("learner_id")
+    learner_id = learner if isinstance(learner, str) else ""
+    try:
+        return Row(number, Declaration.parse(data, line=number))
+    except DeclarationError as exc:
+        return Row(number, None, Rejection.of_error(number, learner_id, exc))
+
+
+def _bare(exc: InputFileError) -> str:
+    """The message of a file error without the file and position (the rejected file has its own columns)."""
+    text = str(exc).removeprefix(exc.source)
+    if exc.line is not None:
+        text = text.removeprefix(f", line {exc.line}")
+    if exc.column is not None:
+        text = text.removeprefix(f", column {exc.column}")
+    return text.removeprefix(": ")
+
+
+# -- CSV ---------------------------------------------------------------------------------------------------------
+
+
+class _Lines:
+    """Decoded lines of a binary file, the BOM dropped; remembers which lines were not UTF-8."""
+
+    def __init__(self, binary: Iterable[bytes]) -> None:
+        self.binary = binary
+        self.bad: set[int] = set()
+
+    def __iter__(self) -> Iterator[str]:
+        for number, raw in enumerate(self.binary, start=1):
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self.bad.add(number)
+                yield raw.decode("utf-8", "replace")
+
+
+def delimiter_of(header: str) -> str:
+    """`;` or `,`: whichever the header line holds more of.
+
+    >>> delimiter_of("learner_id;application_date"), delimiter_of("learner_id,application_date")
+    (';', ',')
+    """
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def check_header(columns: list[str], source: str) -> list[str]:
+    """The header's column names, or `InputFileError` naming what is wrong with them."""
+    names = [c.strip() for c in columns]
+    unknown = [n for n in names if n not in DECLARATION_FIELDS]
+    if unknown:
+        close = get_close_matches(unknown[0], DECLARATION_FIELDS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputFileError(source, f"unknown column {unknown[0]!r}{hint}", line=1)
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise InputFileError(source, f"column {duplicated[0]!r} appears twice", line=1)
+    missing = [f for f in REQUIRED_FIELDS if f not in names]
+    if missing:
+        raise InputFileError(source, f"missing column(s): {', '.join(missing)}", line=1)
+    return names
+
+
+def read_csv(binary: Iterable[bytes], source: str) -> Iterator[Row]:
+    lines = _Lines(binary)
+    text = iter(lines)
+    header_line = next(text, None)
+    if header_line is None or not header_line.strip():
+        raise InputFileError(source, "is empty: a CSV batch starts with a header line", line=1)
+    delimiter = delimiter_of(header_line)
+    header = check_header(next(csv.reader([header_line], delimiter=delimiter)), source)
+    records = csv.reader(text, delimiter=delimiter)
+    ends_at = 1
+    try:
+        for cells in records:
+            start, ends_at = ends_at + 1, records.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            yield _csv_row(header, cells, start, ends_at, lines.bad)
+    except csv.Error as exc:
+        raise InputFileError(source, f"is not readable CSV from here on ({exc})", line=ends_at + 1) from None
+
+
+def _csv_row(header: list[str], cells: list[str], start: int, end: int, bad: set[int]) -> Row:
+    learner_id = cells[header.index("learner_id")].strip() if len(cells) > header.index("learner_id") else ""
+    if any(n in bad for n in range(start, end + 1)):
+        return Row(start, None, Rejection(start, learner_id, (ROW,), "is not UTF-8 text"))
+    if len(cells) > len(header):
+        return Row(start, None, Rejection(
+            start, learner_id, (ROW,), f"has {len(cells)} cells but the header has {len(header)} columns"))
+    try:
+        return Row(start, Declaration.from_csv_row(dict(zip(header, cells, strict=False)), line=start))
+    except DeclarationError as exc:
+        return Row(start, None, Rejection.of_error(start, learner_id, exc))

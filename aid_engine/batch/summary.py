@@ -1,0 +1,66 @@
+"""The end-of-batch summary: counts by status and échelon, total amounts, rejected rows.
+
+Counters only: it must never keep the decisions themselves (memory stays flat), and it keeps at most
+`KEPT_REJECTIONS` rejected rows, by line, learner_id and field — never a value.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..models import ECHELONS, Decision
+from .readers import Rejection
+
+KEPT_REJECTIONS = 10
+STATUSES = ("granted", "review", "refused")
+
+
+@dataclass
+class Summary:
+    """What a batch decided, counted as it goes."""
+
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_echelon: Counter[tuple[str, str]] = field(default_factory=Counter)
+    total_by_status: dict[str, Decimal] = field(default_factory=lambda: {s: Decimal("0.00") for s in STATUSES})
+    rejected: int = 0
+    first_rejections: list[Rejection] = field(default_factory=list)
+
+    def add(self, decision: Decision) -> None:
+        self.by_status[decision.status] += 1
+        if decision.echelon is not None:
+            self.by_echelon[(decision.status, decision.echelon)] += 1
+        self.total_by_status[decision.status] += decision.total_amount
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected += 1
+        if len(self.first_rejections) < KEPT_REJECTIONS:
+            self.first_rejections.append(rejection)
+
+    @property
+    def decided(self) -> int:
+        return sum(self.by_status.values())
+
+    def echelon_rows(self, status: str) -> list[tuple[str, int]]:
+        """(échelon, count) of one status, from 0bis to 7, échelons with no decision left out."""
+        return [(e, self.by_echelon[(status, e)]) for e in ECHELONS if self.by_echelon[(status, e)]]
+
+    def lines(self) -> list[str]:
+        """The summary as text lines (no declaration value in them)."""
+        out = [f"decided: {self.decided}   rejected: {self.rejected}"]
+        for status in STATUSES:
+            count = self.by_status[status]
+            text = f"  {status}: {count}"
+            if status != "refused":
+                label = "total" if status == "granted" else "provisional total"
+                text += f"   {label}: {self.total_by_status[status]} €"
+            out.append(text)
+            echelons = self.echelon_rows(status)
+            if echelons:
+                out.append("    by échelon: " + ", ".join(f"{e}: {n}" for e, n in echelons))
+        for r in self.first_rejections:
+            out.append(f"  rejected line {r.line} (learner {r.learner_id or '?'}): {', '.join(r.fields)}")
+        if self.rejected > len(self.first_rejections):
+            out.append(f"  … and {self.rejected - len(self.first_rejections)} more rejected rows")
+        return out

@@ -1,0 +1,350 @@
+"""`aid-engine batch`, `audit verify|show`, `replay`, `recovery`, `diff` and `db upgrade`: the store's commands.
+
+Every command that touches the store takes `--db URL` after the subcommand (default `$AID_ENGINE_DB`, else
+`sqlite:///aid_engine.db` here).  The store, the batch and rich are imported inside the commands, so that
+`aid-engine check` never loads them.  Errors are not caught here: `cli._Group` turns them into exit codes
+(bad input 2, broken audit chain or store failure 1).  Output names learners by learner_id only.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from ..batch import BatchResult
+    from ..store import Store
+    from ..store.runs import RunInfo
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="Database URL: sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB "
+                 "(default: $AID_ENGINE_DB, else sqlite:///aid_engine.db).")]
+OperatorOption = Annotated[str | None, typer.Option(
+    "--operator", help="Who runs this, recorded in the audit trail (default: the OS user).")]
+RulesOption = Annotated[Path | None, typer.Option("--rules", help="Rules directory (default: the project's rules/).")]
+
+audit_app = typer.Typer(help="La piste d'audit : vérifier la chaîne, montrer l'historique d'un apprenant.",
+                        no_args_is_help=True)
+db_app = typer.Typer(help="La base : migrer le schéma.", no_args_is_help=True)
+
+
+def open_db(db: str | None) -> Store:
+    from ..store import open_store
+
+    return open_store(db)
+
+
+def operator_of(operator: str | None) -> str:
+    from ..store import default_operator
+
+    if operator is None:
+        return default_operator()
+    if not operator.strip() or len(operator) > 200:
+        raise typer.BadParameter("must be a non-blank name of at most 200 characters", param_hint="--operator")
+    return operator.strip()
+
+
+def rulebook(rules: Path | None) -> Any:
+    from .. import default_rulebook
+    from ..ruleset import load
+
+    return load(rules) if rules is not None else default_rulebook()
+
+
+def _progress_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _start_progress(stack: Any, console: Any) -> Any:
+    """A callback for `run_batch`'s start: shows a progress bar (rows, rate, time left) on stderr."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    def on_start(run: RunInfo, resumed: bool, total_lines: int) -> Any:
+        verb = f"resuming run {run.id} after line {run.lines_done}" if resumed else f"run {run.id}"
+        progress = stack.enter_context(Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=console,
+            disable=not console.is_terminal))
+        task = progress.add_task(verb, total=max(total_lines - 1, 1), rate="")
+
+        def advance(rows: int) -> None:
+            progress.advance(task, rows)
+            speed = progress.tasks[task].speed
+            progress.update(task, rate=f"{speed:,.0f} rows/s" if speed else "")
+
+        return advance
+
+    return on_start
+
+
+def batch(
+    input_file: Annotated[Path, typer.Argument(metavar="IN", help="CSV (; or ,) or JSON Lines of declarations.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write one decision JSON per valid row here.")] = None,
+    rejected: Annotated[Path | None, typer.Option("--rejected", help="Write the rejected rows here (CSV).")] = None,
+    db: DbOption = None,
+    operator: OperatorOption = None,
+    compare_to: Annotated[int | None, typer.Option(
+        "--compare-to", help="After the run, list what changed learner by learner since this run.")] = None,
+    rules: RulesOption = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=100_000,
+                                            help="Rows stored per transaction.")] = 2000,
+) -> None:
+    """Décide un fichier de déclarations, enregistre les décisions et leur piste d'audit (reprise possible)."""
+    from contextlib import ExitStack
+
+    from ..batch import run_batch
+
+    who = operator_of(operator)
+    book = rulebook(rules)
+    store = open_db(db)
+    if compare_to is not None:
+        from ..store.runs import run_info
+
+        run_info(store.engine, compare_to)  # a missing run is an error before the work, not after it
+    with ExitStack() as stack:
+        stack.callback(store.close)
+        console = _progress_console()
+        result = run_batch(store, book, input_file, out=out, rejected=rejected, operator=who,
+                           chunk_size=chunk_size, on_start=_start_progress(stack, console))
+        _print_batch(result)
+        if compare_to is not None:
+            _print_diff(store, compare_to, result.run.id)
+
+
+def _print_batch(result: BatchResult) -> None:
+    run = result.run
+    how = f"resumed after line {result.resumed_from_line}" if result.resumed_from_line is not None else "done"
+    typer.echo(f"run {run.id} {how}: {run.input_name}, {run.lines_done} lines; {run.decisions_new} new "
+               f"decision(s) stored, {run.rows_decided - run.decisions_new} row(s) already decided in the store")
+    for line in result.summary.lines():
+        typer.echo(line)
+
+
+# -- audit ---------------------------------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None) -> None:
+    """Recompute every audit record's hash; exit 1 naming the first record altered, removed or out of order."""
+    store = open_db(db)
+    try:
+        report = store.verify()
+    finally:
+        store.close()
+    typer.echo(f"audit chain intact: {report.records} record(s) ({report.decisions} decision(s), "
+               f"{report.recoveries} recovery record(s)); head {report.head_hash}")
+
+
+@audit_app.command("show")
+def audit_show(
+    learner_id: Annotated[str, typer.Argument(help="The learner's pseudonymous id.")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the records as a JSON list.")] = False,
+) -> None:
+    """Les décisions (et reversements) d'un apprenant dans le temps, depuis la piste d'audit."""
+    from ..store.queries import learner_history
+
+    store = open_db(db)
+    try:
+        with store.errors(f"read the history of learner {learner_id}"):
+            entries = learner_history(store.engine, learner_id)
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps([_entry_json(e) for e in entries], ensure_ascii=False, indent=2))
+        return
+    for e in entries:
+        typer.echo(f"record {e.record_id}  {e.recorded_at}  {e.kind:<8}  {_entry_text(e)}  "
+                   f"[{e.ruleset_id}, by {e.operator}]")
+
+
+def _entry_json(e: Any) -> dict[str, Any]:
+    return {"record": e.record_id, "kind": e.kind, "recorded_at": e.recorded_at, "operator": e.operator,
+            "ruleset_id": e.ruleset_id, "decision_id": e.decision_id, e.kind: e.payload}
+
+
+def _entry_text(e: Any) -> str:
+    p = e.payload
+    if e.kind == "recovery":
+        return (f"decision {e.decision_id}: left on {p['left_on']}, {len(p['months_undue'])} instalment(s) "
+                f"owed back = {p['amount_owed']} €")
+    echelon = f"échelon {p['echelon']}" if p.get("echelon") else "no échelon"
+    codes = ", ".join(r["code"] for r in p.get("reasons", ())) or "-"
+    return (f"decision {e.decision_id}: {p['status']}, {echelon}, {p['total_amount']} € over {p['months']} "
+            f"month(s), {p['academic_year']}; reasons: {codes}")
+
+
+# -- replay --------------------------------------------------------------------------------------------------------
+
+
+def replay(
+    decision_id: Annotated[int | None, typer.Argument(help="The stored decision to replay.")] = None,
+    replay_all: Annotated[bool, typer.Option("--all", help="Replay every stored decision.")] = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Re-décide les déclarations enregistrées avec la règle enregistrée (par sha256) et montre les écarts."""
+    from ..store import queries
+    from ..store.replay import replay as replay_one
+
+    if (decision_id is None) == (not replay_all):
+        raise typer.BadParameter("give a DECISION_ID or --all, not both", param_hint="DECISION_ID")
+    book = rulebook(rules)
+    store = open_db(db)
+    try:
+        with store.errors("read the stored decisions"):
+            if decision_id is not None:
+                with store.engine.connect() as connection:
+                    outcome = replay_one(queries.stored_decision(connection, decision_id), book)
+                _print_replay(outcome, book)
+                if outcome.state == "rules_missing":
+                    raise typer.Exit(2)
+                return
+            counts: dict[str, int] = {}
+            for stored in queries.all_decisions(store.engine):
+                outcome = replay_one(stored, book)
+                counts[outcome.state] = counts.get(outcome.state, 0) + 1
+                if outcome.state != "same":
+                    _print_replay(outcome, book)
+    finally:
+        store.close()
+    typer.echo("replayed: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing"))
+
+
+def _print_replay(outcome: Any, book: Any) -> None:
+    head = f"decision {outcome.decision_id} (learner {outcome.learner_id}, {outcome.ruleset_id})"
+    if outcome.state == "rules_missing":
+        typer.echo(f"{head}: cannot replay — no rule set with sha256 {outcome.ruleset_sha256} in "
+                   f"{book.root or 'rules/'}: the rules changed since; replay with the rules files of that "
+                   "time (--rules DIR)")
+        return
+    if outcome.state == "purged":
+        typer.echo(f"{head}: cannot replay — its declaration's personal data was purged")
+        return
+    if outcome.engine_then != outcome.engine_now:
+        head += f", engine {outcome.engine_then} → {outcome.engine_now}"
+    if outcome.state == "same":
+        typer.echo(f"{head}: same decision")
+        return
+    typer.echo(f"{head}: {len(outcome.differences)} difference(s)")
+    for d in outcome.differences:
+        typer.echo(f"  {d.path}: {json.dumps(d.stored, ensure_ascii=False)} → "
+                   f"{json.dumps(d.replayed, ensure_ascii=False)}")
+
+
+# -- recovery ------------------------------------------------------------------------------------------------------
+
+
+def _parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2025-01-31", param_hint="--left-on") from None
+
+
+def recovery(
+    learner_id: Annotated[str, typer.Argument(help="The learner's pseudonymous id.")],
+    left_on: Annotated[str, typer.Option("--left-on", help="Date the learner left the training (YYYY-MM-DD).")],
+    decision_id: Annotated[int | None, typer.Option(
+        "--decision", help="The decision to apply it to (default: the granted one whose training holds the date, "
+                           "else the latest granted).")] = None,
+    db: DbOption = None,
+    operator: OperatorOption = None,
+) -> None:
+    """Calcule le reversement des mensualités versées pour les mois après le départ, et l'inscrit dans l'audit."""
+    from ..store import queries
+    from ..store import recovery as recoveries
+
+    day = _parse_day(left_on)
+    who = operator_of(operator)
+    store = open_db(db)
+    try:
+        with store.errors(f"compute the recovery of learner {learner_id}"):
+            with store.engine.connect() as connection:
+                decisions = queries.learner_decisions(connection, learner_id)
+            stored = recoveries.choose(decisions, day, decision_id)
+            try:
+                owed = recoveries.recovery_of(stored, day)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--left-on") from None
+            recorded = recoveries.record(store.engine, owed, stored, who)
+    finally:
+        store.close()
+    _print_recovery(recorded)
+
+
+def _print_recovery(recorded: Any) -> None:
+    r = recorded.recovery
+    typer.echo(f"learner {r.learner_id}, decision {r.decision_id}: training {r.training_start_date} → "
+               f"{r.training_end_date}, left on {r.left_on}")
+    typer.echo(f"  instalments paid: {len(r.months_paid)} × {r.monthly_amount} € ({', '.join(r.months_paid)})")
+    undue = ", ".join(r.months_undue) or "none"
+    typer.echo(f"  months after the month of leaving: {len(r.months_undue)} ({undue})")
+    typer.echo(f"  amount owed back: {r.amount_owed} €")
+    state = "recorded as" if recorded.created else "already recorded as"
+    typer.echo(f"  {state} audit record {recorded.record_id}")
+
+
+# -- diff, db ------------------------------------------------------------------------------------------------------
+
+
+def _print_diff(store: Store, run_a: int, run_b: int) -> None:
+    from ..store.compare import Tally, compare_runs
+
+    tally = Tally()
+    typer.echo(f"changes from run {run_a} to run {run_b}:")
+    with store.errors(f"compare runs {run_a} and {run_b}"):
+        for change in compare_runs(store.engine, run_a, run_b, tally):
+            before = change.before.text() if change.before else "absent"
+            after = change.after.text() if change.after else "absent"
+            typer.echo(f"  {change.learner_id}: {before} → {after} — {'; '.join(change.why)}")
+    typer.echo(f"{tally.compared} learner(s) compared: {tally.changed} changed, {tally.only_before} only in run "
+               f"{run_a}, {tally.only_after} only in run {run_b}")
+
+
+def diff(
+    run_a: Annotated[int, typer.Argument(help="The earlier batch run.")],
+    run_b: Annotated[int, typer.Argument(help="The later batch run.")],
+    db: DbOption = None,
+) -> None:
+    """Compare deux lots, apprenant par apprenant : statut, échelon, montant, et pourquoi."""
+    from ..store.runs import run_info
+
+    store = open_db(db)
+    try:
+        for run in (run_a, run_b):
+            run_info(store.engine, run)
+        _print_diff(store, run_a, run_b)
+    finally:
+        store.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Bring the database's schema to this release's latest migration (an empty database gets all of it)."""
+    from ..store import database, open_store
+
+    store = open_store(db, migrate=False)
+    try:
+        before, after = database.upgrade(store.engine)
+    finally:
+        store.close()
+    if before == after:
+        typer.echo(f"{store.shown_url}: schema already at the latest revision {after}")
+    else:
+        typer.echo(f"{store.shown_url}: schema upgraded from {before or 'empty'} to {after}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(batch)
+    app.add_typer(audit_app, name="audit")
+    app.command()(replay)
+    app.command()(recovery)
+    app.command()(diff)
+    app.add_typer(db_app, name="db")
