@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -37,28 +37,54 @@ def _in_schema(base: str, schema: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A URL whose connections work in a fresh PostgreSQL schema, dropped after the test."""
-    base = pg_base_url()
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base)
-    try:
-        with admin.begin() as connection:
+class PgSchemas:
+    """Fresh PostgreSQL schemas, each reached by its own URL; all dropped at the end of the test."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.admin = create_engine(base)
+        self.schemas: list[str] = []
+
+    def new_url(self) -> str:
+        schema = f"test_{uuid.uuid4().hex[:16]}"
+        with self.admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield _in_schema(base, schema)
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
+        self.schemas.append(schema)
+        return _in_schema(self.base, schema)
+
+    def drop(self) -> None:
+        with self.admin.begin() as connection:
+            for schema in self.schemas:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        self.admin.dispose()
+
+
+@pytest.fixture
+def pg_schemas() -> Iterator[PgSchemas]:
+    schemas = PgSchemas(pg_base_url())
+    yield schemas
+    schemas.drop()
+
+
+@pytest.fixture
+def pg_url(pg_schemas: PgSchemas) -> str:
+    """A URL whose connections work in a fresh PostgreSQL schema, dropped after the test."""
+    return pg_schemas.new_url()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database: SQLite file, or a PostgreSQL schema of its own."""
+def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """`new_db()`: the URL of a fresh, empty database on the backend of this case (call it for each one)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    return str(request.getfixturevalue("pg_url"))
+        files = iter(range(1, 1000))
+        return lambda: f"sqlite:///{tmp_path / f'store{next(files)}.db'}"
+    return request.getfixturevalue("pg_schemas").new_url  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def db_url(new_db: Callable[[], str]) -> str:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    return new_db()
 
 
 @pytest.fixture

@@ -1,0 +1,107 @@
+"""Migrations: an empty database gets the latest schema, one made by the previous revision upgrades with its
+data, an outdated one is refused until `db upgrade`, and the tables the code uses are the ones migrated."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from aid_engine import Declaration, StoreError, evaluate
+from aid_engine.store import database, open_store
+from aid_engine.store.tables import metadata
+from aid_engine.store.writer import Decided, write_chunk
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PREVIOUS = "0001"
+
+
+def _decided() -> list[Decided]:
+    declarations = [Declaration.parse(json.loads(p.read_text(encoding="utf-8")))
+                    for p in sorted(EXAMPLES.glob("*.json"))]
+    return [Decided.of(d, evaluate(d)) for d in declarations]
+
+
+def test_an_empty_database_gets_the_latest_schema(db_url: str) -> None:
+    store = open_store(db_url)
+    try:
+        with store.engine.connect() as c:
+            assert database.current_revision(c) == database.head_revision()
+            tables = set(c.dialect.get_table_names(c))
+        assert set(database.STORE_TABLES) <= tables
+        assert not [t for t in tables - set(database.STORE_TABLES) if "decision" in t or "audit" in t]
+    finally:
+        store.close()
+
+
+def test_the_migrated_schema_is_the_schema_of_the_tables_the_code_uses(db_url: str) -> None:
+    store = open_store(db_url)
+    try:
+        with store.engine.connect() as c:
+            drift = compare_metadata(MigrationContext.configure(c), metadata)
+    finally:
+        store.close()
+    assert drift == []
+
+
+def test_a_database_of_the_previous_revision_keeps_its_chain_and_upgrades(db_url: str) -> None:
+    engine = database.create(db_url)
+    try:
+        assert database.upgrade(engine, PREVIOUS) == (None, PREVIOUS)
+        write_chunk(engine, _decided(), operator="previous release")
+        with pytest.raises(StoreError, match="db upgrade"):
+            open_store(db_url)
+        assert database.upgrade(engine) == (PREVIOUS, database.head_revision())
+    finally:
+        engine.dispose()
+    store = open_store(db_url)
+    try:
+        assert store.verify().decisions == 8
+        with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as c:
+            c.execute(text("DELETE FROM audit_records"))
+        store.save(*(lambda d: (d.declaration, d.decision))(_decided()[0]), operator="next release")
+    finally:
+        store.close()
+
+
+def test_upgrading_a_database_at_the_latest_revision_changes_nothing(db_url: str) -> None:
+    open_store(db_url).close()
+    engine = database.create(db_url)
+    try:
+        head = database.head_revision()
+        assert database.upgrade(engine) == (head, head)
+    finally:
+        engine.dispose()
+
+
+def test_a_database_made_by_a_newer_release_is_refused(db_url: str) -> None:
+    open_store(db_url).close()
+    engine = database.create(db_url)
+    try:
+        with engine.begin() as c:
+            c.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(StoreError, match="newer release"):
+        open_store(db_url)
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("mysql://user@host/db", "only sqlite"),
+    ("not a url", "not a database URL"),
+    ("sqlite:////nonexistent-directory/aid.db", "cannot open the database"),
+])
+def test_a_database_that_cannot_be_opened_is_a_store_error_naming_it(url: str, words: str) -> None:
+    with pytest.raises(StoreError, match=words):
+        open_store(url)
+
+
+def test_a_password_never_appears_in_a_message() -> None:
+    with pytest.raises(StoreError) as caught:
+        open_store("postgresql+psycopg://gen:s3cret@127.0.0.1:1/aid?connect_timeout=2")
+    assert "s3cret" not in str(caught.value) and "***" in str(caught.value)
