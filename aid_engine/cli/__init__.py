@@ -91,11 +91,12 @@ def _root(
 
 
 def _register() -> None:
-    from . import decide, rules, store_commands
+    from . import decide, report_commands, rules, store_commands
 
     decide.register(app)
     rules.register(app)
     store_commands.register(app)
+    report_commands.register(app)
 
 
 _register()

@@ -1,0 +1,148 @@
+"""`aid-engine report`: the programme report over the stored decisions — terminal, JSON, CSV, HTML, cash flow.
+
+With neither `--run` nor `--from/--to` it covers every decision in the store; counts are counts of stored
+decisions in scope (DESIGN.md).  `--json` prints one JSON document on stdout and nothing else; `--html FILE`,
+`--csv DIR` and `--cash-flow FILE` write files, and say so on stderr.  The store, rich and matplotlib are
+imported inside the command, so `aid-engine check` never loads them.  Errors are not caught here: `cli._Group`
+turns them into exit codes.  It must never write to the store.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..errors import InputFileError
+from ..money import parse_decimal
+
+if TYPE_CHECKING:
+    from ..report import Report, Scope, Targets
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="Database URL: sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB "
+                 "(default: $AID_ENGINE_DB, else sqlite:///aid_engine.db).")]
+ENVELOPE_MAX = Decimal("999999999999.99")
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("is not a date like 2025-01-31", param_hint=option) from None
+
+
+def _amount(value: str, option: str, low: Decimal, high: Decimal) -> Decimal:
+    try:
+        number = parse_decimal(value, allow_comma=True)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None
+    if not low <= number <= high:
+        raise typer.BadParameter(f"must be between {low} and {high}", param_hint=option)
+    return number
+
+
+def scope_of(run: int | None, date_from: str | None, date_to: str | None) -> Scope:
+    """The scope the options ask for: a run, a range of days, or everything."""
+    from ..report import Scope
+
+    start, end = _day(date_from, "--from"), _day(date_to, "--to")
+    if run is not None:
+        if start or end:
+            raise typer.BadParameter("give either --run or --from/--to, not both", param_hint="--run")
+        return Scope.of_run(run)
+    if start and end and start > end:
+        raise typer.BadParameter("--from is after --to", param_hint="--from")
+    return Scope.of_dates(start, end) if start or end else Scope()
+
+
+def targets_of(women: str, young: str) -> Targets:
+    from ..report import Targets
+
+    return Targets(_amount(women, "--target-women", Decimal(0), Decimal(1)),
+                   _amount(young, "--target-young-unqualified", Decimal(0), Decimal(1)))
+
+
+def build(db: str | None, scope: Scope, envelope: Decimal, targets: Targets) -> Report:
+    """Read the scope's decisions from the store and compute the report."""
+    from ..report import build_report
+    from ..report.queries import read_facts
+    from ..store import open_store
+
+    store = open_store(db)
+    try:
+        with store.errors("read the decisions for the report"):
+            return build_report(read_facts(store.engine, scope), scope=scope, envelope=envelope, targets=targets)
+    finally:
+        store.close()
+
+
+def write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(str(path), f"cannot be written ({exc.strerror})") from None
+
+
+def write_outputs(r: Report, html: Path | None, csv_dir: Path | None, cash_flow: Path | None) -> None:
+    """Write the files asked for, each announced on stderr."""
+    from ..report import export
+
+    if html is not None:
+        from ..report.charts import charts_of
+        from ..report.html import render_html
+
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        write_text(html, render_html(r, charts_of(r), generated_at=stamp))
+        typer.echo(f"page written: {html}", err=True)
+    if csv_dir is not None:
+        written = export.write_csv_dir(r, csv_dir)
+        typer.echo(f"{len(written)} CSV files written in {csv_dir}", err=True)
+    if cash_flow is not None:
+        export.write_cash_flow(r, cash_flow)
+        typer.echo(f"cash flow written: {cash_flow} ({len(r.cash_flow.instalments)} instalments)", err=True)
+
+
+def report(
+    db: DbOption = None,
+    run: Annotated[int | None, typer.Option("--run", help="Only the decisions of this batch run.")] = None,
+    date_from: Annotated[str | None, typer.Option(
+        "--from", help="Only decisions stored on or after this day (YYYY-MM-DD, UTC).")] = None,
+    date_to: Annotated[str | None, typer.Option(
+        "--to", help="Only decisions stored on or before this day (YYYY-MM-DD, UTC).")] = None,
+    envelope: Annotated[str, typer.Option("--envelope", metavar="EUR", help="The programme's envelope in euros.")]
+    = "10000000",
+    target_women: Annotated[str, typer.Option("--target-women", help="Target share of women (0–1).")] = "0.30",
+    target_young: Annotated[str, typer.Option(
+        "--target-young-unqualified", help="Target share of under-26 without qualification (0–1).")] = "0.50",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON document only.")] = False,
+    html: Annotated[Path | None, typer.Option("--html", metavar="FILE", help="Write the HTML page here.")] = None,
+    csv_dir: Annotated[Path | None, typer.Option("--csv", metavar="DIR", help="Write CSV files here.")] = None,
+    cash_flow: Annotated[Path | None, typer.Option(
+        "--cash-flow", metavar="FILE", help="Write the instalments (month,learner_id,decision_id,amount).")] = None,
+) -> None:
+    """Rapport du programme : coût au regard de l'enveloppe, échelons, motifs de refus, territoire, cibles."""
+    scope = scope_of(run, date_from, date_to)
+    money = _amount(envelope, "--envelope", Decimal("0.01"), ENVELOPE_MAX)
+    r = build(db, scope, money, targets_of(target_women, target_young))
+    write_outputs(r, html, csv_dir, cash_flow)
+    if as_json:
+        from ..report.export import report_json
+
+        typer.echo(json.dumps(report_json(r), ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+
+    from ..report.terminal import print_report
+
+    print_report(r, Console())
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(report)

@@ -1,0 +1,70 @@
+"""The monthly cash-flow forecast: the instalments each grant pays, month by month (DESIGN.md policy 7).
+
+A granted decision pays its `monthly_amount` for each of its `months` months, from the month of the training
+start: a training from 16 September 2024 with 10 months pays September 2024 … June 2025.  Sums are Decimal,
+so the instalments of a grant add up to its total exactly.  Pure: it never reads a store or the clock, and a
+grant whose start date is unknown (a blanked declaration) is set apart, never given a guessed month.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from .facts import DecisionFacts
+from .model import CashFlow, Instalment, LearnerCashFlow, MonthAmount
+
+
+def month_label(day: date, offset: int = 0) -> str:
+    """The calendar month `offset` months after the month of `day`, as YYYY-MM.
+
+    >>> month_label(date(2024, 9, 16)), month_label(date(2024, 9, 16), 4), month_label(date(2024, 12, 1), 13)
+    ('2024-09', '2025-01', '2026-01')
+    """
+    index = day.year * 12 + day.month - 1 + offset
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def instalments_of(grant: DecisionFacts) -> list[Instalment]:
+    """The instalments of one grant, in month order (none if its start date is unknown)."""
+    if grant.training_start is None:
+        return []
+    return [Instalment(month_label(grant.training_start, k), grant.learner_id, grant.decision_id, grant.monthly)
+            for k in range(grant.months)]
+
+
+def cash_flow_of(grants: Iterable[DecisionFacts]) -> CashFlow:
+    """The forecast over granted decisions: per month, per learner, every instalment, and what is set apart."""
+    instalments: list[Instalment] = []
+    unscheduled: list[Decimal] = []
+    for grant in grants:
+        mine = instalments_of(grant)
+        if not mine and grant.months:
+            unscheduled.append(grant.total)
+        instalments.extend(mine)
+    instalments.sort(key=lambda i: (i.month, i.learner_id, i.decision_id))
+    return CashFlow(
+        by_month=_by_month(instalments), by_learner=_by_learner(instalments), instalments=tuple(instalments),
+        total=sum((i.amount for i in instalments), Decimal("0.00")),
+        unscheduled_grants=len(unscheduled), unscheduled_amount=sum(unscheduled, Decimal("0.00")),
+    )
+
+
+def _by_month(instalments: list[Instalment]) -> tuple[MonthAmount, ...]:
+    amounts: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    counts: dict[str, int] = defaultdict(int)
+    for i in instalments:
+        amounts[i.month] += i.amount
+        counts[i.month] += 1
+    return tuple(MonthAmount(month, counts[month], amounts[month]) for month in sorted(amounts))
+
+
+def _by_learner(instalments: list[Instalment]) -> tuple[LearnerCashFlow, ...]:
+    amounts: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    counts: dict[str, int] = defaultdict(int)
+    for i in instalments:
+        amounts[i.learner_id] += i.amount
+        counts[i.learner_id] += 1
+    return tuple(LearnerCashFlow(learner, counts[learner], amounts[learner]) for learner in sorted(amounts))

@@ -1,0 +1,191 @@
+"""The report's charts, drawn by matplotlib as SVG text to inline in the HTML page.
+
+Five charts: grants by échelon, amounts by month of training start, cost against the envelope, population
+shares against their targets, and the monthly cash flow.  Each is a matplotlib `Figure` (no pyplot, no
+global figure manager) saved as SVG with its glyphs as paths, so the page needs no font and no network;
+the ids inside each SVG are prefixed with the chart's key so five SVGs share one page without clashes.
+Money stays `Decimal` up to here and becomes a float only for the plotting library.
+
+An edge module: matplotlib is imported inside the functions, so importing this module costs nothing.  It
+must never compute a figure of the report (it draws what `Report` holds) nor write a file.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .model import Report
+from .tables import INDICATOR_LABELS, POPULATION_LABELS, percent
+
+WIDTH, HEIGHT = 7.5, 3.6  # inches, at 72 points per inch in the SVG
+COLOURS = {"granted": "#1f5f8b", "review": "#e0a030", "remaining": "#d5dde5", "target": "#b0302a",
+           "line": "#5a3d8a", "applicants": "#7fa7c9", "grantees": "#1f5f8b"}
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """One chart: its key (the HTML id), its title and its SVG text."""
+
+    key: str
+    title: str
+    svg: str
+
+
+def euro_label(value: float) -> str:
+    """A compact French amount for an axis.
+
+    >>> euro_label(2_500_000), euro_label(350_000), euro_label(900), euro_label(0)
+    ('2,5 M€', '350 k€', '900 €', '0 €')
+    """
+    size = abs(value)
+    if size >= 1_000_000:
+        return f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".").replace(".", ",") + " M€"
+    if size >= 1_000:
+        return f"{value / 1_000:.0f} k€"
+    return f"{value:.0f} €"
+
+
+def _euro_axis(axis: Any) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: euro_label(v)))
+
+
+def _figure(height: float = HEIGHT) -> tuple[Any, Any]:
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(WIDTH, height), layout="constrained")
+    axes = figure.add_subplot()
+    axes.spines[["top", "right"]].set_visible(False)
+    return figure, axes
+
+
+def _empty(axes: Any) -> None:
+    axes.text(0.5, 0.5, "Aucune donnée dans le périmètre", ha="center", va="center", transform=axes.transAxes,
+              color="#666666")
+    axes.set_xticks([])
+    axes.set_yticks([])
+
+
+def svg_of(figure: Any, key: str, title: str) -> str:
+    """The figure as inline SVG: no XML prolog, every id prefixed with `key`, labelled for screen readers."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": key}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    text = buffer.getvalue()
+    text = text[text.index("<svg"):]
+    text = _ID.sub(lambda m: f'id="{key}-{m.group(1)}"', text)
+    text = re.sub(r'(href="|url\()#', lambda m: f"{m.group(1)}#{key}-", text)
+    return text.replace("<svg ", f'<svg role="img" aria-label="{html.escape(title)}" ', 1)
+
+
+def echelon_chart(r: Report) -> Chart:
+    figure, axes = _figure()
+    labels = [e.echelon for e in r.echelons]
+    grants = [e.grants for e in r.echelons]
+    if any(grants):
+        bars = axes.bar(labels, grants, color=COLOURS["granted"])
+        axes.bar_label(bars, labels=[euro_label(float(e.committed)) if e.grants else "" for e in r.echelons],
+                       fontsize=8, padding=2)
+        axes.set_xlabel("Échelon")
+        axes.set_ylabel("Aides accordées")
+    else:
+        _empty(axes)
+    return _chart("chart-echelons", "Aides accordées par échelon (nombre ; montant engagé au-dessus)", figure)
+
+
+def start_month_chart(r: Report) -> Chart:
+    figure, axes = _figure()
+    months = [m.month for m in r.by_start_month]
+    if months:
+        axes.bar(months, [float(m.amount) for m in r.by_start_month], color=COLOURS["granted"])
+        _euro_axis(axes.yaxis)
+        axes.tick_params(axis="x", labelrotation=60, labelsize=8)
+        axes.set_ylabel("Montant engagé")
+    else:
+        _empty(axes)
+    return _chart("chart-start-months", "Montant engagé par mois de début de formation", figure)
+
+
+def envelope_chart(r: Report) -> Chart:
+    e = r.envelope
+    figure, axes = _figure(2.2)
+    parts = [("Engagé", e.committed, COLOURS["granted"]), ("À réexaminer (provisoire)", e.review_cost,
+                                                           COLOURS["review"]),
+             ("Reste", max(e.projected_remaining, Decimal(0)), COLOURS["remaining"])]
+    left = 0.0
+    for label, amount, colour in parts:
+        axes.barh(["Enveloppe"], [float(amount)], left=left, color=colour, height=0.5,
+                  label=f"{label} : {euro_label(float(amount))}")
+        left += float(amount)
+    axes.axvline(float(e.envelope), color=COLOURS["target"], linestyle="--",
+                 label=f"Enveloppe : {euro_label(float(e.envelope))}")
+    _euro_axis(axes.xaxis)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False, fontsize=8)
+    return _chart("chart-envelope", "Coût au regard de l'enveloppe", figure)
+
+
+def targets_chart(r: Report) -> Chart:
+    figure, axes = _figure()
+    width = 0.35
+    for i, indicator in enumerate(INDICATOR_LABELS):
+        for j, population in enumerate(POPULATION_LABELS):
+            s = r.share(indicator, population)
+            x = i + (j - 0.5) * width
+            bars = axes.bar([x], [float(s.share or 0) * 100], width=width, color=COLOURS[population],
+                            label=POPULATION_LABELS[population].capitalize() + " (connus)" if i == 0 else None)
+            axes.bar_label(bars, labels=[percent(s.share)], fontsize=8, padding=2)
+            if s.lowest is not None and s.highest is not None and s.unknown:
+                axes.vlines(x, float(s.lowest) * 100, float(s.highest) * 100, color="#333333", linewidth=1)
+        target = float(r.share(indicator, "applicants").target) * 100
+        axes.hlines(target, i - 1.2 * width, i + 1.2 * width, color=COLOURS["target"], linestyles="--",
+                    label="Cible" if i == 0 else None)
+    axes.set_xticks(range(len(INDICATOR_LABELS)), list(INDICATOR_LABELS.values()))
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("Part (%)")
+    axes.legend(fontsize=8, frameon=False)
+    return _chart("chart-targets", "Parts de public au regard des cibles (trait fin : fourchette des inconnus)",
+                  figure)
+
+
+def cash_flow_chart(r: Report) -> Chart:
+    figure, axes = _figure()
+    months = [m.month for m in r.cash_flow.by_month]
+    if months:
+        amounts = [float(m.amount) for m in r.cash_flow.by_month]
+        axes.bar(months, amounts, color=COLOURS["granted"], label="Mensualités du mois")
+        cumulative = axes.twinx()
+        running, total = [], 0.0
+        for amount in amounts:
+            total += amount
+            running.append(total)
+        cumulative.plot(months, running, color=COLOURS["line"], marker="o", markersize=3, label="Cumul")
+        for axis in (axes.yaxis, cumulative.yaxis):
+            _euro_axis(axis)
+        axes.tick_params(axis="x", labelrotation=60, labelsize=8)
+        figure.legend(loc="upper left", fontsize=8, frameon=False)
+    else:
+        _empty(axes)
+    return _chart("chart-cash-flow", "Prévision de trésorerie : mensualités dues par mois", figure)
+
+
+def _chart(key: str, title: str, figure: Any) -> Chart:
+    return Chart(key, title, svg_of(figure, key, title))
+
+
+CHARTS: tuple[Callable[[Report], Chart], ...] = (envelope_chart, echelon_chart, targets_chart, start_month_chart,
+                                                cash_flow_chart)
+
+
+def charts_of(r: Report) -> tuple[Chart, ...]:
+    """Every chart of the report, in the page's order."""
+    return tuple(draw(r) for draw in CHARTS)

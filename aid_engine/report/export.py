@@ -1,0 +1,185 @@
+"""The report for programs: one JSON document (`--json`), a directory of CSV files (`--csv DIR`) and the
+cash-flow CSV of the payment run (`--cash-flow FILE`).
+
+Money is a decimal string with exactly two decimals (`money.as_str`: "6335.00"), ratios a decimal string with
+four ("0.3125") or null, never a float.  CSV files are UTF-8 with a header line, comma-separated; a text cell
+that a spreadsheet would run as a formula (= + - @ …) is prefixed with `'`.  `report_json` is pure; the
+writers only write the files they are given and must never write anything else.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputFileError
+from ..money import as_str
+from .departement import SOURCE_NOTE
+from .model import GroupTally, Report
+
+COUNTING = ("every stored decision in scope counts once: a learner decided again under another rule set counts "
+            "for each decision; refusals count under each of their reason codes")
+CASH_FLOW_HEADER = ("month", "learner_id", "decision_id", "amount")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def ratio_str(value: Decimal | None) -> str | None:
+    """A ratio with four decimals, or None.
+
+    >>> ratio_str(Decimal("0.3")), ratio_str(None)
+    ('0.3000', None)
+    """
+    return None if value is None else format(value, ".4f")
+
+
+def _group(g: GroupTally, key: str) -> dict[str, Any]:
+    return {key: g.key, "decisions": g.decisions, "granted": g.granted, "refused": g.refused, "review": g.review,
+            "committed": as_str(g.committed), "review_cost": as_str(g.review_cost)}
+
+
+def _envelope(r: Report) -> dict[str, Any]:
+    e = r.envelope
+    return {"envelope": as_str(e.envelope), "committed": as_str(e.committed), "remaining": as_str(e.remaining),
+            "share_used": ratio_str(e.share_used), "review_cost": as_str(e.review_cost),
+            "projected": as_str(e.projected), "projected_remaining": as_str(e.projected_remaining),
+            "projected_share": ratio_str(e.projected_share)}
+
+
+def _scope(r: Report) -> dict[str, Any]:
+    s = r.scope
+    return {"kind": s.kind, "run_id": s.run_id, "from": s.date_from.isoformat() if s.date_from else None,
+            "to": s.date_to.isoformat() if s.date_to else None, "description": s.describe()}
+
+
+def _targets(r: Report) -> list[dict[str, Any]]:
+    return [{"indicator": s.indicator, "population": s.population, "yes": s.yes, "no": s.no, "unknown": s.unknown,
+             "share": ratio_str(s.share), "lowest": ratio_str(s.lowest), "highest": ratio_str(s.highest),
+             "target": ratio_str(s.target), "met": s.met} for s in r.shares]
+
+
+def _cash_flow(r: Report) -> dict[str, Any]:
+    cf = r.cash_flow
+    return {"total": as_str(cf.total), "unscheduled_grants": cf.unscheduled_grants,
+            "unscheduled_amount": as_str(cf.unscheduled_amount),
+            "by_month": [{"month": m.month, "instalments": m.grants, "amount": as_str(m.amount)}
+                         for m in cf.by_month]}
+
+
+def report_json(r: Report) -> dict[str, Any]:
+    """The report as one JSON-ready document (the `--json` output)."""
+    c = r.counts
+    return {
+        "scope": _scope(r),
+        "counting": COUNTING,
+        "decisions": {"total": c.decisions, "granted": c.granted, "refused": c.refused, "review": c.review,
+                      "learners": c.learners, "learners_with_several_decisions": c.learners_with_several},
+        "refused_by_reason": [{"code": x.code, "decisions": x.decisions} for x in r.reasons],
+        "grants_by_echelon": [{"echelon": e.echelon, "grants": e.grants, "committed": as_str(e.committed)}
+                              for e in r.echelons],
+        "envelope": _envelope(r),
+        "targets": _targets(r),
+        "by_departement": [_group(g, "departement") for g in r.by_departement],
+        "departement_source": SOURCE_NOTE,
+        "departement_unknown": r.unknown_departements,
+        "by_fabrique": [_group(g, "fabrique_id") for g in r.by_fabrique],
+        "grants_by_start_month": [{"month": m.month, "grants": m.grants, "committed": as_str(m.amount)}
+                                  for m in r.by_start_month],
+        "cash_flow": _cash_flow(r),
+    }
+
+
+# -- CSV -----------------------------------------------------------------------------------------------------------
+
+
+def neutralised(cell: object) -> object:
+    """A text cell a spreadsheet shows as text, never runs as a formula; other cells as they are.
+
+    >>> neutralised("=1+1"), neutralised("FAB-75"), neutralised(3)
+    ("'=1+1", 'FAB-75', 3)
+    """
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write one CSV file: the header, then the rows."""
+    try:
+        with path.open("w", encoding="utf-8", newline="") as file:
+            writer = csv.writer(file, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows([neutralised("" if cell is None else cell) for cell in row] for row in rows)
+    except OSError as exc:
+        raise InputFileError(str(path), f"cannot be written ({exc.strerror})") from None
+
+
+def write_cash_flow(r: Report, path: Path) -> None:
+    """The payment run's file: one line per instalment, `month,learner_id,decision_id,amount`."""
+    write_csv(path, CASH_FLOW_HEADER,
+              ((i.month, i.learner_id, i.decision_id, as_str(i.amount)) for i in r.cash_flow.instalments))
+
+
+def _summary_rows(r: Report) -> list[tuple[str, object]]:
+    c, e, cf = r.counts, _envelope(r), r.cash_flow
+    rows: list[tuple[str, object]] = [
+        ("scope", r.scope.describe()), ("decisions", c.decisions), ("granted", c.granted), ("refused", c.refused),
+        ("review", c.review), ("learners", c.learners), ("learners_with_several_decisions", c.learners_with_several),
+    ]
+    rows += list(e.items())
+    rows += [("departement_unknown", r.unknown_departements), ("cash_flow_total", as_str(cf.total)),
+             ("cash_flow_unscheduled_grants", cf.unscheduled_grants),
+             ("cash_flow_unscheduled_amount", as_str(cf.unscheduled_amount))]
+    return rows
+
+
+TARGET_HEADER = ("indicator", "population", "yes", "no", "unknown", "share", "lowest", "highest", "target", "met")
+GROUP_HEADER = ("decisions", "granted", "refused", "review", "committed", "review_cost")
+
+
+def _cell(value: object) -> object:
+    """A JSON value as a CSV cell: booleans as true/false, null as empty."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def _group_rows(groups: Iterable[GroupTally]) -> list[tuple[object, ...]]:
+    return [(g.key, g.decisions, g.granted, g.refused, g.review, as_str(g.committed), as_str(g.review_cost))
+            for g in groups]
+
+
+def csv_files(r: Report) -> dict[str, tuple[Sequence[str], list[Sequence[object]]]]:
+    """Each CSV file of `--csv DIR`: its name, header and rows."""
+    targets = [tuple(_cell(t[k]) for k in TARGET_HEADER) for t in _targets(r)]
+    return {
+        "summary.csv": (("figure", "value"), list(_summary_rows(r))),
+        "refused_by_reason.csv": (("code", "decisions"), [(x.code, x.decisions) for x in r.reasons]),
+        "grants_by_echelon.csv": (("echelon", "grants", "committed"),
+                                  [(e.echelon, e.grants, as_str(e.committed)) for e in r.echelons]),
+        "targets.csv": (TARGET_HEADER, list(targets)),
+        "by_departement.csv": (("departement", *GROUP_HEADER), list(_group_rows(r.by_departement))),
+        "by_fabrique.csv": (("fabrique_id", *GROUP_HEADER), list(_group_rows(r.by_fabrique))),
+        "grants_by_start_month.csv": (("month", "grants", "committed"),
+                                      [(m.month, m.grants, as_str(m.amount)) for m in r.by_start_month]),
+        "cash_flow_by_month.csv": (("month", "instalments", "amount"),
+                                   [(m.month, m.grants, as_str(m.amount)) for m in r.cash_flow.by_month]),
+        "cash_flow_by_learner.csv": (("learner_id", "instalments", "amount"),
+                                     [(x.learner_id, x.instalments, as_str(x.amount)) for x in r.cash_flow.by_learner]),
+    }
+
+
+def write_csv_dir(r: Report, directory: Path) -> list[Path]:
+    """Write every CSV file of the report, and the instalments as `cash_flow.csv`, into `directory`."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(str(directory), f"cannot be created ({exc.strerror})") from None
+    written = []
+    for name, (header, rows) in csv_files(r).items():
+        write_csv(directory / name, header, rows)
+        written.append(directory / name)
+    write_cash_flow(r, directory / "cash_flow.csv")
+    return [*written, directory / "cash_flow.csv"]

@@ -1,0 +1,188 @@
+"""The report's tables as text for a person: the one layout the terminal and the HTML page both render.
+
+`tables_of(report)` gives each table its title, columns, rows of French-formatted cells and a note, so the
+terminal (rich) and the page (HTML) show the same tables with the same words and figures.  Amounts use
+`money.display` (« 6 335,00 € »), shares « 31,2 % », counts « 10 000 ».  Pure: it never writes anywhere and
+never changes a figure (it formats what `Report` holds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..money import display
+from .model import GroupTally, Report, Share
+
+NNBSP = "\u202f"
+
+REASON_LABELS = {
+    "training_not_labelled": "formation non labellisée",
+    "profile_not_eligible": "profil non éligible",
+    "application_before_decree": "demande antérieure au décret",
+    "application_before_training_start": "demande avant le début de la formation",
+    "jobseeker_aid": "aide de demandeur d'emploi",
+    "work_study_contract": "contrat d'apprentissage ou de professionnalisation",
+    "training_leave": "congé de formation ou transition professionnelle",
+    "employment_or_region_aid": "aide de l'emploi ou d'une région",
+    "higher_education_grant": "bourse d'enseignement supérieur (non-cumul)",
+    "residence_condition": "condition de résidence",
+    "income_year_mismatch": "année des revenus à revoir",
+    "income_above_ceiling": "revenus au-dessus du plafond de l'échelon 0 bis",
+}
+INDICATOR_LABELS = {"women": "Femmes", "young_unqualified": "Moins de 26 ans sans qualification"}
+POPULATION_LABELS = {"applicants": "demandeurs", "grantees": "bénéficiaires"}
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table to show: `numeric[i]` says whether column i is right-aligned."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    numeric: tuple[bool, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str = ""
+
+
+def count(n: int) -> str:
+    """A count with French thousands separators.
+
+    >>> count(10000), count(7)
+    ('10\\u202f000', '7')
+    """
+    return format(n, ",d").replace(",", NNBSP)
+
+
+def percent(share: Decimal | None) -> str:
+    """A share as a French percentage with one decimal; « — » when there is none.
+
+    >>> percent(Decimal("0.3125")), percent(Decimal("1")), percent(None)
+    ('31,3\\xa0%', '100,0\\xa0%', '—')
+    """
+    if share is None:
+        return "—"
+    value = (share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value:.1f}".replace(".", ",") + "\u00a0%"
+
+
+def _part(n: int, whole: int) -> str:
+    return percent(Decimal(n) / Decimal(whole)) if whole else "—"
+
+
+def summary_table(r: Report) -> Table:
+    c = r.counts
+    rows = (
+        ("Décisions enregistrées dans le périmètre", count(c.decisions), _part(c.decisions, c.decisions)),
+        ("Accordées", count(c.granted), _part(c.granted, c.decisions)),
+        ("Refusées", count(c.refused), _part(c.refused, c.decisions)),
+        ("À réexaminer", count(c.review), _part(c.review, c.decisions)),
+        ("Apprenants distincts", count(c.learners), ""),
+        ("Apprenants ayant plusieurs décisions", count(c.learners_with_several), ""),
+    )
+    note = ("Chaque décision enregistrée dans le périmètre compte une fois (un apprenant décidé de nouveau sous "
+            "un autre barème compte pour chacune de ses décisions) ; --run limite le rapport à un lot.")
+    return Table("summary", "Décisions", ("", "Nombre", "Part"), (False, True, True), rows, note)
+
+
+def reasons_table(r: Report) -> Table:
+    rows = tuple((x.code, REASON_LABELS.get(x.code, ""), count(x.decisions), _part(x.decisions, r.counts.refused))
+                 for x in r.reasons)
+    note = "Une décision refusée compte sous chacun de ses motifs : les lignes peuvent dépasser le total des refus."
+    return Table("reasons", "Refus par motif", ("Motif", "Libellé", "Décisions refusées", "Part des refus"),
+                 (False, False, True, True), rows, note)
+
+
+def echelons_table(r: Report) -> Table:
+    rows = tuple((e.echelon, count(e.grants), display(e.committed)) for e in r.echelons)
+    return Table("echelons", "Aides accordées par échelon", ("Échelon", "Accordées", "Montant engagé"),
+                 (False, True, True), rows)
+
+
+def envelope_table(r: Report) -> Table:
+    e = r.envelope
+    rows = (
+        ("Enveloppe", display(e.envelope), percent(Decimal(1))),
+        ("Engagé (total des aides accordées)", display(e.committed), percent(e.share_used)),
+        ("Reste disponible", display(e.remaining), percent(Decimal(1) - e.share_used)),
+        ("Coût provisoire des décisions à réexaminer", display(e.review_cost), percent(e.review_cost / e.envelope)),
+        ("Engagé + à réexaminer (projection)", display(e.projected), percent(e.projected_share)),
+        ("Reste après la projection", display(e.projected_remaining), percent(Decimal(1) - e.projected_share)),
+    )
+    return Table("envelope", "Coût au regard de l'enveloppe", ("", "Montant", "Part de l'enveloppe"),
+                 (False, True, True), rows)
+
+
+def _share_row(s: Share) -> tuple[str, ...]:
+    met = "—" if s.met is None else ("oui" if s.met else "non")
+    span = f"{percent(s.lowest)} – {percent(s.highest)}" if s.unknown and s.lowest is not None else ""
+    return (INDICATOR_LABELS[s.indicator], POPULATION_LABELS[s.population], count(s.yes), count(s.no),
+            count(s.unknown), percent(s.share), span, percent(s.target), met)
+
+
+def targets_table(r: Report) -> Table:
+    note = ("Part calculée sur les personnes dont la valeur est connue ; « inconnu » : sexe ou date de naissance "
+            "absents, ou déclaration purgée — jamais devinés. La fourchette va de « tous les inconnus non » à "
+            "« tous oui ». Âge à la date de début de la formation ; profil unqualified.")
+    return Table("targets", "Cibles de public",
+                 ("Indicateur", "Parmi les", "Oui", "Non", "Inconnu", "Part (connus)", "Fourchette", "Cible",
+                  "Atteinte"),
+                 (False, False, True, True, True, True, True, True, False),
+                 tuple(_share_row(s) for s in r.shares), note)
+
+
+GROUP_COLUMNS = ("Décisions", "Accordées", "Refusées", "À réexaminer", "Montant engagé", "À réexaminer (€)")
+
+
+def _group_rows(groups: Sequence[GroupTally], unknown: str) -> tuple[tuple[str, ...], ...]:
+    return tuple((g.key if g.key is not None else unknown, count(g.decisions), count(g.granted), count(g.refused),
+                  count(g.review), display(g.committed), display(g.review_cost)) for g in groups)
+
+
+def departements_table(r: Report) -> Table:
+    note = (f"Département tiré de l'identifiant de la fabrique (un code 01–95, 2A, 2B ou 971–976 qui y figure), "
+            f"faute de code postal dans la déclaration ; {count(r.unknown_departements)} décision(s) sans "
+            f"département reconnu (aucun code, ou plusieurs), comptées « inconnu ».")
+    return Table("departements", "Par département", ("Département", *GROUP_COLUMNS), (False,) + (True,) * 6,
+                 _group_rows(r.by_departement, "inconnu"), note)
+
+
+def fabriques_table(r: Report, limit: int | None = None) -> Table:
+    """Every fabrique in id order; with `limit`, only the `limit` with most decisions (the others are counted)."""
+    groups, title, note = r.by_fabrique, "Par fabrique", ""
+    if limit is not None and len(groups) > limit:
+        groups = tuple(sorted(groups, key=lambda g: (-g.decisions, g.key is None, g.key or ""))[:limit])
+        title = f"Par fabrique : les {limit} qui ont le plus de décisions"
+        note = f"{count(len(r.by_fabrique) - limit)} autres fabriques : toutes figurent dans --html et --csv."
+    return Table("fabriques", title, ("Fabrique", *GROUP_COLUMNS), (False,) + (True,) * 6,
+                 _group_rows(groups, "inconnue"), note)
+
+
+def start_months_table(r: Report) -> Table:
+    rows = tuple((m.month, count(m.grants), display(m.amount)) for m in r.by_start_month)
+    return Table("start_months", "Aides accordées par mois de début de formation",
+                 ("Mois de début", "Accordées", "Montant engagé"), (False, True, True), rows)
+
+
+def cash_flow_table(r: Report) -> Table:
+    cf = r.cash_flow
+    running = Decimal("0.00")
+    rows = []
+    for m in cf.by_month:
+        running += m.amount
+        rows.append((m.month, count(m.grants), display(m.amount), display(running)))
+    note = (f"Mensualités dues chaque mois par les aides accordées, du mois de début de la formation ; total "
+            f"{display(cf.total)}.")
+    if cf.unscheduled_grants:
+        note += (f" {count(cf.unscheduled_grants)} aide(s) sans date de début connue "
+                 f"({display(cf.unscheduled_amount)}) ne sont pas placées dans le calendrier.")
+    return Table("cash_flow", "Prévision de trésorerie mensuelle", ("Mois", "Mensualités", "Montant", "Cumul"),
+                 (False, True, True, True), tuple(rows), note)
+
+
+def tables_of(r: Report, *, fabrique_limit: int | None = None) -> tuple[Table, ...]:
+    """Every table of the report, in reading order (the terminal shows the largest fabriques only)."""
+    return (summary_table(r), envelope_table(r), echelons_table(r), reasons_table(r), targets_table(r),
+            departements_table(r), fabriques_table(r, fabrique_limit), start_months_table(r), cash_flow_table(r))

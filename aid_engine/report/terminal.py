@@ -1,0 +1,46 @@
+"""The report in the terminal: a heading, then the tables of `report.tables` as rich tables.
+
+An edge module: rich is imported inside the function, so importing this module costs nothing.  It must never
+compute a figure (it prints `tables_of(report)`) and never write anywhere but the console it is given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..money import display
+from .model import Report
+from .tables import Table, count, percent, tables_of
+
+FABRIQUE_LIMIT = 20  # the terminal lists the largest fabriques; the page and the CSV files list them all
+
+
+def heading(r: Report) -> str:
+    """The one-line summary printed above the tables."""
+    c, e = r.counts, r.envelope
+    return (f"Rapport du programme — {r.scope.describe()} : {count(c.decisions)} décision(s), "
+            f"{count(c.granted)} accordée(s), {display(e.committed)} engagés sur {display(e.envelope)} "
+            f"({percent(e.share_used)})")
+
+
+def rich_table(t: Table) -> Any:
+    """A rich Table of a report table."""
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    # Text, not str: a fabrique id like "[FAB]" must be shown as it is, never read as rich markup.
+    table = RichTable(title=Text(t.title), title_justify="left", caption=Text(t.note) if t.note else None,
+                      caption_justify="left")
+    for name, numeric in zip(t.columns, t.numeric, strict=True):
+        table.add_column(Text(name), justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
+    for row in t.rows:
+        table.add_row(*(Text(cell) for cell in row))
+    return table
+
+
+def print_report(r: Report, console: Any) -> None:
+    """Print the heading and every table on `console` (a rich Console)."""
+    console.print(heading(r), markup=False, highlight=False)
+    for t in tables_of(r, fabrique_limit=FABRIQUE_LIMIT):
+        console.print()
+        console.print(rich_table(t))
