@@ -27,7 +27,17 @@ from pydantic import BaseModel
 from ._version import __version__
 from .errors import NoRulesetInForce
 from .explain import ceiling_reason, counterfactuals_of, income_year_reason
-from .models import Counterfactuals, Decision, Declaration, Echelon, Reason, Status, TraceStep, assemble
+from .models import (
+    Counterfactuals,
+    Decision,
+    Declaration,
+    Echelon,
+    Reason,
+    Status,
+    TraceStep,
+    assemble,
+    frozen_inputs,
+)
 from .money import to_cents
 from .periods import months_begun
 from .ruleset import ECHELONS_DOWN, Gate, RuleBook, RuleSet
@@ -102,6 +112,8 @@ class _Builder:
         return cls.model_validate(values) if self.plain else assemble(cls, values)
 
     def step(self, rule: str, expression: str, inputs: dict[str, Any], result: Any) -> TraceStep:
+        if not self.plain:  # validation makes them read-only on the plain path; steps are shared on this one
+            inputs = frozen_inputs(inputs)
         return self.model(TraceStep, {"rule": rule, "expression": expression, "inputs": inputs, "result": result})
 
     def shared(self, key: tuple[Any, ...], make: Callable[[], TraceStep]) -> TraceStep:
@@ -166,7 +178,7 @@ class _Builder:
         """The ceilings read at `row`, from échelon 7 to 0bis, as the trace records them."""
         if self.memo is not None and row in self.memo.ceiling_rows:
             return self.memo.ceiling_rows[row]
-        values: dict[str, str] = {e: str(rs.ceilings.of(e, row)) for e in ECHELONS_DOWN}
+        values: dict[str, str] = frozen_inputs({e: str(rs.ceilings.of(e, row)) for e in ECHELONS_DOWN})
         if self.memo is not None:
             self.memo.ceiling_rows[row] = values
         return values

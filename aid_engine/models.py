@@ -16,6 +16,7 @@ from difflib import get_close_matches
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -41,7 +42,7 @@ ECHELONS: tuple[Echelon, ...] = ("0bis", "1", "2", "3", "4", "5", "6", "7")
 
 RBG_MAX = Decimal("999999999.99")
 DISTANCE_MAX = Decimal("40000")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 _PARSED_DATES: dict[str, date] = {}  # dates repeat a lot in a batch: parse each text once (bounded)
@@ -301,6 +302,11 @@ def problems_from(errors: list[Any], default_field: str | None = None) -> list[F
     return problems
 
 
+def _json_decimal(literal: str) -> Decimal | str:
+    """A JSON number with a fraction as Decimal; in exponent form it stays text, which no field accepts."""
+    return literal if "e" in literal or "E" in literal else Decimal(literal)
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
@@ -323,7 +329,7 @@ def read_json_object(text: str | bytes, *, source: str = "<input>", line: int | 
             raise InputFileError(source, f"is not UTF-8 (byte {exc.start})", line=line) from None
     try:
         data = json.loads(
-            text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys
+            text, parse_float=_json_decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys
         )
     except json.JSONDecodeError as exc:
         raise InputFileError(
@@ -424,6 +430,27 @@ class Reason(BaseModel):
     legal_ref: str
 
 
+class FrozenDict(dict[str, Any]):
+    """A dict that refuses change: trace steps are shared between decisions, so what they read is read-only."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> Any:
+        raise TypeError("a trace step's inputs cannot be changed")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
+        return FrozenDict, (dict(self),)
+
+
+def frozen_inputs(values: Any) -> Any:
+    """Inputs made read-only all the way down: mappings become FrozenDict, lists tuples."""
+    if isinstance(values, dict):
+        return values if type(values) is FrozenDict else FrozenDict({k: frozen_inputs(v) for k, v in values.items()})
+    if isinstance(values, list):
+        return tuple(frozen_inputs(v) for v in values)
+    return values
+
+
 class TraceStep(BaseModel):
     """One line of the trace: the rule, its expression, the values it read and what it gave."""
 
@@ -431,7 +458,7 @@ class TraceStep(BaseModel):
 
     rule: str
     expression: str
-    inputs: dict[str, JsonValue]
+    inputs: Annotated[dict[str, JsonValue], AfterValidator(frozen_inputs)]
     result: JsonValue
 
 

@@ -14,7 +14,7 @@ ZERO = Decimal("0.00")
 
 # A plain decimal: optional sign, digits, optional fraction.  No exponent, no NaN, no infinity, no
 # thousands separator: "1e400" or "37 081" in a declaration is a mistake to report, not to guess.
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")  # ASCII digits only
 
 
 def parse_decimal(raw: object, *, allow_comma: bool = False) -> Decimal:

@@ -315,7 +315,7 @@ def test_check_interactive_asks_each_field_and_asks_again_after_a_wrong_answer()
     result = run("check", "--interactive", input="\n".join(ANSWERS) + "\n")
     assert result.exit_code == 0, result.stderr
     assert "application_date" in result.stderr
-    assert result.stdout.count("Date de la demande") == 2
+    assert result.stderr.count("Date de la demande") == 2  # the questions go to stderr
     out = flat(result.stdout)
     assert "ACCORDÉE" in out and "L-0042" in out and "4 889,00 €" not in out and "5 506,00 €" in out
 
@@ -323,6 +323,7 @@ def test_check_interactive_asks_each_field_and_asks_again_after_a_wrong_answer()
 def test_check_interactive_in_english_with_json() -> None:
     result = run("check", "--interactive", "--lang", "en", "--json", input="\n".join(ANSWERS) + "\n")
     assert result.exit_code == 0, result.stderr
-    assert "Application date" in result.stdout
+    assert "Application date" in result.stderr
+    assert "Application date" not in result.stdout
     decision = json.loads(result.stdout[result.stdout.index("{"):])
     assert decision["echelon"] == "6" and decision["status"] == "granted"

@@ -58,7 +58,10 @@ _YES_NO = {"oui": "true", "o": "true", "yes": "true", "y": "true", "non": "false
 
 def _adapter(name: str) -> TypeAdapter[Any]:
     field = Declaration.model_fields[name]
-    annotated: Any = Annotated[(field.annotation, *field.metadata)]
+    annotation: Any = field.annotation
+    if not field.metadata:
+        return TypeAdapter(annotation)
+    annotated: Any = Annotated[(annotation, *field.metadata)]
     return TypeAdapter(annotated)
 
 
@@ -88,7 +91,8 @@ def ask_declaration(lang: str = "fr") -> Declaration:
         if name == "residence_years" and values.get("nationality") == "french":
             continue
         while True:
-            answer = typer.prompt(_QUESTIONS[name][index], default="", show_default=False)
+            # Questions go to stderr, so `--json` still prints the decision and nothing else on stdout.
+            answer = typer.prompt(_QUESTIONS[name][index], default="", show_default=False, err=True)
             value, error = read_answer(name, answer)
             if error is None:
                 break

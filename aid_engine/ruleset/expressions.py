@@ -138,8 +138,12 @@ def _children(node: Any) -> Iterator[Any]:
 def _confine(node: Any, symbols: list[str]) -> None:
     """Refuse any node outside the confined language; collect the symbols read, in order."""
     kind = type(node).__name__
-    if not isinstance(node, _ALLOWED_NODES):
+    # Checked first: a regular-expression comparison is a subclass of the plain comparison.
+    if kind in _REFUSED_WHY or not isinstance(node, _ALLOWED_NODES):
         raise ExpressionError(_REFUSED_WHY.get(kind, f"{kind} is not allowed in a rule"))
+    if isinstance(node, re_ast.ComparisonExpression) and not _comparable(node.left, node.right):
+        raise ExpressionError(
+            f"type mismatch: {_type_name(node.left)} compared with {_type_name(node.right)} is never equal")
     if isinstance(node, re_ast.ArithmeticExpression | re_ast.AddExpression | re_ast.SubtractExpression) and (
         node.type not in _ARITHMETIC
     ):
@@ -153,6 +157,25 @@ def _confine(node: Any, symbols: list[str]) -> None:
             symbols.append(node.name)
     for child in _children(node):
         _confine(child, symbols)
+
+
+def _base_type(node: Any) -> Any:
+    result_type = getattr(node, "result_type", DataType.UNDEFINED)
+    return result_type.inner_type if DataType.is_type(result_type, DataType.NULLABLE) else result_type
+
+
+def _type_name(node: Any) -> str:
+    return str(getattr(_base_type(node), "name", "UNDEFINED"))
+
+
+def _comparable(left: Any, right: Any) -> bool:
+    """Whether == / != between two operands can be true: same type, or one side null or of unknown type."""
+    if isinstance(left, re_ast.NullExpression) or isinstance(right, re_ast.NullExpression):
+        return True
+    a, b = _base_type(left), _base_type(right)
+    if DataType.UNDEFINED in (a, b):
+        return True
+    return bool(DataType.is_compatible(a, b))
 
 
 def _rule_value(value: Any) -> Any:
