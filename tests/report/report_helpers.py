@@ -54,7 +54,8 @@ FROM decisions d JOIN audit_records a ON a.id = d.audit_id JOIN declarations x O
 """
 
 
-def stored_rows(url: str, run: int | None = None, start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
+def stored_rows(url: str, run: int | None = None, start: date | None = None,
+                end: date | None = None) -> list[dict[str, Any]]:
     """The stored decisions of a scope, as dicts."""
     engine = create_engine(url)
     try:
