@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,6 +57,39 @@ def _euro_axis(axis: Any) -> None:
     from matplotlib.ticker import FuncFormatter
 
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: euro_label(v)))
+
+
+def month_index(month: str) -> int:
+    """A YYYY-MM month as a count of months, so months sit on a time axis with their gaps.
+
+    >>> month_index("2024-12") + 1 == month_index("2025-01")
+    True
+    """
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def month_ticks(first: int, last: int, most: int = 14) -> list[int]:
+    """Tick positions from `first` to `last` (month indices), every 1, 2, 3, 6 or 12 months, at most `most`.
+
+    >>> ticks = month_ticks(month_index("2016-09"), month_index("2026-12"))   # yearly: each January
+    >>> len(ticks), {t % 12 for t in ticks}
+    (10, {0})
+    >>> len(month_ticks(month_index("2024-09"), month_index("2025-06")))
+    10
+    """
+    step = next((s for s in (1, 2, 3, 6, 12) if (last - first) // s < most), 12 * ((last - first) // (12 * most) + 1))
+    start = first if step == 1 else first + (-first) % step
+    return list(range(start, last + 1, step)) or [first]
+
+
+def _month_axis(axes: Any, months: list[str]) -> list[int]:
+    """Put the months on `axes`' x axis as time; return their positions."""
+    positions = [month_index(m) for m in months]
+    ticks = month_ticks(min(positions), max(positions))
+    axes.set_xticks(ticks, [f"{t // 12}-{t % 12 + 1:02d}" for t in ticks])
+    axes.set_xlim(min(positions) - 1, max(positions) + 1)
+    axes.tick_params(axis="x", labelrotation=45, labelsize=8)
+    return positions
 
 
 def _figure(height: float = HEIGHT) -> tuple[Any, Any]:
@@ -107,9 +141,9 @@ def start_month_chart(r: Report) -> Chart:
     figure, axes = _figure()
     months = [m.month for m in r.by_start_month]
     if months:
-        axes.bar(months, [float(m.amount) for m in r.by_start_month], color=COLOURS["granted"])
+        axes.bar(_month_axis(axes, months), [float(m.amount) for m in r.by_start_month], width=0.8,
+                 color=COLOURS["granted"])
         _euro_axis(axes.yaxis)
-        axes.tick_params(axis="x", labelrotation=60, labelsize=8)
         axes.set_ylabel("Montant engagé")
     else:
         _empty(axes)
@@ -161,18 +195,17 @@ def cash_flow_chart(r: Report) -> Chart:
     figure, axes = _figure()
     months = [m.month for m in r.cash_flow.by_month]
     if months:
-        amounts = [float(m.amount) for m in r.cash_flow.by_month]
-        axes.bar(months, amounts, color=COLOURS["granted"], label="Mensualités du mois")
+        positions = _month_axis(axes, months)
+        axes.bar(positions, [float(m.amount) for m in r.cash_flow.by_month], width=0.8, color=COLOURS["granted"],
+                 label="Mensualités du mois (axe de gauche)")
         cumulative = axes.twinx()
-        running, total = [], 0.0
-        for amount in amounts:
-            total += amount
-            running.append(total)
-        cumulative.plot(months, running, color=COLOURS["line"], marker="o", markersize=3, label="Cumul")
+        running = list(itertools.accumulate(m.amount for m in r.cash_flow.by_month))
+        cumulative.plot(positions, [float(x) for x in running], color=COLOURS["line"], linewidth=1.5,
+                        label="Cumul (axe de droite)")
+        cumulative.set_ylim(bottom=0)
         for axis in (axes.yaxis, cumulative.yaxis):
             _euro_axis(axis)
-        axes.tick_params(axis="x", labelrotation=60, labelsize=8)
-        figure.legend(loc="upper left", fontsize=8, frameon=False)
+        figure.legend(loc="outside upper left", ncol=2, fontsize=8, frameon=False)
     else:
         _empty(axes)
     return _chart("chart-cash-flow", "Prévision de trésorerie : mensualités dues par mois", figure)

@@ -68,8 +68,8 @@ def age_on(birth: date, day: date) -> int:
 
 
 def is_woman(f: DecisionFacts) -> bool | None:
-    """sex = F; None when sex is missing or purged."""
-    return None if f.sex is None else f.sex == "F"
+    """sex = F; None when sex is missing or the declaration purged."""
+    return None if f.purged or f.sex is None else f.sex == "F"
 
 
 def is_young_unqualified(f: DecisionFacts) -> bool | None:

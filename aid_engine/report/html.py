@@ -17,6 +17,7 @@ from .charts import Chart
 from .model import Report
 from .tables import Table, count, percent, tables_of
 
+LONG_TABLE = 15  # rows: a longer table scrolls in its own box on screen (and prints whole)
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 # (section id, heading, chart keys, table keys), in reading order.
@@ -54,13 +55,16 @@ figure { margin: 0 0 12px; }
 figure svg { display: block; width: 100%; max-width: 760px; height: auto; }
 figcaption { color: var(--muted); font-size: 13px; margin-bottom: 4px; }
 .table-wrap { overflow-x: auto; }
+.table-wrap.long { max-height: 460px; overflow-y: auto; border-bottom: 1px solid var(--line); }
+.table-wrap.long th { position: sticky; top: 0; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #eef2f6; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 .note { color: var(--muted); font-size: 13px; margin: 6px 0 0; }
 footer { max-width: 1100px; margin: 0 auto 30px; padding: 0 20px; color: var(--muted); font-size: 13px; }
-@media print { body { background: #fff; } nav { display: none; } section { break-inside: avoid; } }
+@media print { body { background: #fff; } nav { display: none; } figure { break-inside: avoid; }
+               .table-wrap.long { max-height: none; overflow: visible; } }
 """
 
 
@@ -77,7 +81,8 @@ def html_table(t: Table, heading: str = "") -> str:
         body = f'<tr><td colspan="{len(t.columns)}">Aucune ligne dans le périmètre.</td></tr>'
     note = f'<p class="note">{escape(t.note)}</p>' if t.note else ""
     title = f"<h3>{escape(t.title)}</h3>" if t.title != heading else ""
-    return (f'{title}<div class="table-wrap"><table id="table-{t.key}"><thead><tr>{head}'
+    wrap = "table-wrap long" if len(t.rows) > LONG_TABLE else "table-wrap"
+    return (f'{title}<div class="{wrap}"><table id="table-{t.key}"><thead><tr>{head}'
             f"</tr></thead><tbody>{body}</tbody></table></div>{note}")
 
 
