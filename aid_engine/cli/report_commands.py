@@ -137,11 +137,9 @@ def report(
 
         typer.echo(json.dumps(report_json(r), ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
+    from ..report.terminal import console_for_stdout, print_report
 
-    from ..report.terminal import print_report
-
-    print_report(r, Console())
+    print_report(r, console_for_stdout())
 
 
 def register(app: typer.Typer) -> None:

@@ -32,6 +32,7 @@ REASON_LABELS = {
     "income_above_ceiling": "revenus au-dessus du plafond de l'échelon 0 bis",
 }
 INDICATOR_LABELS = {"women": "Femmes", "young_unqualified": "Moins de 26 ans sans qualification"}
+INDICATOR_SHORT = {"women": "Femmes", "young_unqualified": "< 26 ans sans qualif."}
 POPULATION_LABELS = {"applicants": "demandeurs", "grantees": "bénéficiaires"}
 
 
@@ -118,17 +119,16 @@ def envelope_table(r: Report) -> Table:
 def _share_row(s: Share) -> tuple[str, ...]:
     met = "—" if s.met is None else ("oui" if s.met else "non")
     span = f"{percent(s.lowest)} – {percent(s.highest)}" if s.unknown and s.lowest is not None else ""
-    return (INDICATOR_LABELS[s.indicator], POPULATION_LABELS[s.population], count(s.yes), count(s.no),
+    return (INDICATOR_SHORT[s.indicator], POPULATION_LABELS[s.population], count(s.yes), count(s.no),
             count(s.unknown), percent(s.share), span, percent(s.target), met)
 
 
 def targets_table(r: Report) -> Table:
-    note = ("Part calculée sur les personnes dont la valeur est connue ; « inconnu » : sexe ou date de naissance "
+    note = ("Part : parmi les personnes dont la valeur est connue ; « inconnu » : sexe ou date de naissance "
             "absents, ou déclaration purgée — jamais devinés. La fourchette va de « tous les inconnus non » à "
-            "« tous oui ». Âge à la date de début de la formation ; profil unqualified.")
+            "« tous oui ». Moins de 26 ans à la date de début de la formation et profil unqualified.")
     return Table("targets", "Cibles de public",
-                 ("Indicateur", "Parmi les", "Oui", "Non", "Inconnu", "Part (connus)", "Fourchette", "Cible",
-                  "Atteinte"),
+                 ("Indicateur", "Parmi les", "Oui", "Non", "Inconnu", "Part", "Fourchette", "Cible", "Atteinte"),
                  (False, False, True, True, True, True, True, True, False),
                  tuple(_share_row(s) for s in r.shares), note)
 

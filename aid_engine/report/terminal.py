@@ -12,6 +12,8 @@ from ..money import display
 from .model import Report
 from .tables import Table, count, percent, tables_of
 
+NO_WRAP_WIDTH = 16
+WIDTH_OFF_TERMINAL = 120  # columns when the output is a file or a pipe (rich would say 80)
 FABRIQUE_LIMIT = 20  # the terminal lists the largest fabriques; the page and the CSV files list them all
 
 
@@ -31,11 +33,25 @@ def rich_table(t: Table) -> Any:
     # Text, not str: a fabrique id like "[FAB]" must be shown as it is, never read as rich markup.
     table = RichTable(title=Text(t.title), title_justify="left", caption=Text(t.note) if t.note else None,
                       caption_justify="left")
-    for name, numeric in zip(t.columns, t.numeric, strict=True):
-        table.add_column(Text(name), justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
+    for index, (name, numeric) in enumerate(zip(t.columns, t.numeric, strict=True)):
+        # An amount or a count is never cut in two; a range ("29,1 % – 51,2 %") and words may wrap.
+        whole = numeric and all(len(row[index]) <= NO_WRAP_WIDTH for row in t.rows)
+        table.add_column(Text(name), justify="right" if numeric else "left", overflow="fold", no_wrap=whole)
     for row in t.rows:
         table.add_row(*(Text(cell) for cell in row))
     return table
+
+
+def console_for_stdout() -> Any:
+    """A rich Console on stdout: the terminal's width, else $COLUMNS, else 120 columns for a file or a pipe."""
+    import os
+
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=WIDTH_OFF_TERMINAL)
+    return console
 
 
 def print_report(r: Report, console: Any) -> None:
