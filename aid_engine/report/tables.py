@@ -102,15 +102,25 @@ def echelons_table(r: Report) -> Table:
                  (False, True, True), rows)
 
 
+def _left(label: str, amount: Decimal) -> str:
+    """A remainder's label, saying so when it is an overrun.
+
+    >>> _left("Reste disponible", Decimal("-1.00"))
+    'Reste disponible — dépassement de l’enveloppe'
+    """
+    return label if amount >= 0 else f"{label} — dépassement de l’enveloppe"
+
+
 def envelope_table(r: Report) -> Table:
     e = r.envelope
     rows = (
         ("Enveloppe", display(e.envelope), percent(Decimal(1))),
         ("Engagé (total des aides accordées)", display(e.committed), percent(e.share_used)),
-        ("Reste disponible", display(e.remaining), percent(Decimal(1) - e.share_used)),
+        (_left("Reste disponible", e.remaining), display(e.remaining), percent(Decimal(1) - e.share_used)),
         ("Coût provisoire des décisions à réexaminer", display(e.review_cost), percent(e.review_cost / e.envelope)),
         ("Engagé + à réexaminer (projection)", display(e.projected), percent(e.projected_share)),
-        ("Reste après la projection", display(e.projected_remaining), percent(Decimal(1) - e.projected_share)),
+        (_left("Reste après la projection", e.projected_remaining), display(e.projected_remaining),
+         percent(Decimal(1) - e.projected_share)),
     )
     return Table("envelope", "Coût au regard de l'enveloppe", ("", "Montant", "Part de l'enveloppe"),
                  (False, True, True), rows)

@@ -56,7 +56,7 @@ def console_for_stdout() -> Any:
 
 def print_report(r: Report, console: Any) -> None:
     """Print the heading and every table on `console` (a rich Console)."""
-    console.print(heading(r), markup=False, highlight=False)
+    console.print(heading(r), markup=False, highlight=False, soft_wrap=True)  # never break an amount
     for t in tables_of(r, fabrique_limit=FABRIQUE_LIMIT):
         console.print()
         console.print(rich_table(t))
