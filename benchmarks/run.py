@@ -172,15 +172,15 @@ def report(n: int, figures: dict[str, Any]) -> list[dict[str, Any]]:
             add(f"batch {label}", None, "rows/s", f"≥ {target:,}", "not run")
             continue
         by_rows = {figures[k]["rows"]: figures[k] for k in keys}
-        for rows in sorted(by_rows):
-            f = by_rows[rows]
+        for size in sorted(by_rows):
+            f = by_rows[size]
             bad = "" if f["ok"] else " (FAILED: see JSON)"
-            if rows == 1:
+            if size == 1:
                 add(f"batch {label}, 1 row: fixed cost (start, imports, schema)", f["seconds"], "s", "", bad)
                 continue
-            add(f"batch {label}, N={rows:,}, end to end", f["rate"], "rows/s", f"≥ {target:,}",
+            add(f"batch {label}, N={size:,}, end to end", f["rate"], "rows/s", f"≥ {target:,}",
                 _met(f["rate"], target, True) + bad)
-            add(f"  peak memory, N={rows:,}", f["peak_rss_mb"], "MB", f"< {MEMORY_TARGET_MB}",
+            add(f"  peak memory, N={size:,}", f["peak_rss_mb"], "MB", f"< {MEMORY_TARGET_MB}",
                 _met(f["peak_rss_mb"], MEMORY_TARGET_MB, False))
         big = sorted(r for r in by_rows if r > 1)
         if len(big) == 2:
