@@ -46,7 +46,9 @@ BATCH_STAGES = (
     ("serialise: decision JSON, canonical declaration, sha256", ("Decided.of",)),
     ("store: SQL inserts, audit chain, commit", ("write_chunk", "Store.write")),
     ("output files (JSONL, rejected)", ("Outputs.",)),
-    ("between processes: pickling, pipes, waiting", ("multiprocessing/", "concurrent/futures/", "threading.py")),
+    ("between processes: pickling, pipes, waiting", ("multiprocessing/connection.py", "multiprocessing/reduction.py",
+                                                      "multiprocessing/queues.py", "selectors.py", "threading.py",
+                                                      "_sendback_result", "Future.result")),
     ("input fingerprint (sha256 of the file)", ("fingerprint (aid_engine",)),
     ("summary / progress", ("Summary.", "progress")),
 )
@@ -76,8 +78,9 @@ def summarise(raw: Path, stages: tuple[tuple[str, tuple[str, ...]], ...], rate: 
         if not stack or not count.isdigit():
             continue
         frames = stack.split(";")
-        process = frames[0] if frames[0].startswith("process ") else "process"
-        process = process.split(":", 1)[0]
+        # With --subprocesses a child's stack starts with its parents' process frames: the last one is its own.
+        process = next((f for f in reversed(frames) if f.startswith("process ")), "process")
+        process = _process_label(process)
         stage = next((name for name, marks in stages if any(m in f for f in frames for m in marks)), "other")
         by_process[process][stage] += int(count)
         own[process][_function(frames[-1])] += int(count)
@@ -95,6 +98,13 @@ def summarise(raw: Path, stages: tuple[tuple[str, tuple[str, ...]], ...], rate: 
         print("  lines of aid_engine with the most samples (their callees included):")
         for name, n in lines[process].most_common(top):
             print(f"    {100 * n / total:5.1f} %  {name}")
+
+
+def _process_label(frame: str) -> str:
+    """'process 123:"python … aid-engine batch …"' → 'process 123 (python … aid-engine batch)', shortened."""
+    pid, _, command = frame.partition(":")
+    command = command.strip('"')
+    return f"{pid} ({command[:70]}{'…' if len(command) > 70 else ''})" if command else pid
 
 
 def _function(frame: str) -> str:
