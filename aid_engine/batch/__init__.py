@@ -8,21 +8,28 @@ the decision core never imports it, and it must never hold the whole file in mem
 
 from __future__ import annotations
 
+from .deciding import Decider, decide_one, default_jobs, rules_fingerprint
 from .outputs import REJECTED_HEADER, neutralised
-from .readers import Rejection, Row, read_rows
-from .runner import CHUNK_SIZE, BatchResult, fingerprint, rules_fingerprint, run_batch
+from .readers import Record, Rejection, Row, read_records, read_rows, validate
+from .runner import CHUNK_SIZE, BatchResult, fingerprint, run_batch
 from .summary import Summary
 
 __all__ = [
     "CHUNK_SIZE",
     "REJECTED_HEADER",
     "BatchResult",
+    "Decider",
+    "Record",
     "Rejection",
     "Row",
     "Summary",
+    "decide_one",
+    "default_jobs",
     "fingerprint",
     "neutralised",
+    "read_records",
     "read_rows",
     "rules_fingerprint",
     "run_batch",
+    "validate",
 ]

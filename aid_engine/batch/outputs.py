@@ -58,8 +58,7 @@ class Outputs:
 
     def decision(self, decision_json: str) -> None:
         if self.out is not None:
-            self.out.write(decision_json)
-            self.out.write("\n")
+            self.out.write(decision_json + "\n")
 
     def rejection(self, rejection: Rejection) -> None:
         if self._csv is not None:

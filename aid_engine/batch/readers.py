@@ -24,6 +24,7 @@ from ..models import DECLARATION_FIELDS, REQUIRED_FIELDS, Declaration, read_json
 
 ROW = "row"
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+JSON_SOURCE = "<line>"  # dropped from the messages: the rejected file has its own line column
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,18 @@ class Rejection:
         field = str(getattr(exc, "field", ROW))
         message = str(exc)
         return cls(line, learner_id, (field,), message.removeprefix(f"{field}: "))
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One input record as read, not yet validated: CSV cells by column, or a JSON Lines line's bytes; or
+    already a rejection when it cannot even be read (not UTF-8, more cells than columns)."""
+
+    line: int
+    learner_id: str
+    cells: dict[str, str] | None = None
+    raw: bytes | None = None
+    rejection: Rejection | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,27 +86,45 @@ def is_json_lines(path: Path, first: bytes) -> bool:
     return path.suffix.lower() != ".csv" and first.lstrip(codecs.BOM_UTF8).lstrip()[:1] == b"{"
 
 
-def read_rows(path: Path) -> Iterator[Row]:
-    """Every record of a CSV or JSON Lines file, in order (see the module docstring)."""
+def read_records(path: Path) -> Iterator[Record]:
+    """Every record of a CSV or JSON Lines file, in order, as read (see `validate`)."""
     with open_input(path) as binary:
         first = binary.peek(4096)[:4096] if hasattr(binary, "peek") else b""
         reader = read_json_lines if is_json_lines(path, first) else read_csv
         yield from reader(binary, str(path))
 
 
+def validate(record: Record) -> Row:
+    """A record validated: its declaration, or its rejection naming the fields and the reasons."""
+    if record.rejection is not None:
+        return Row(record.line, None, record.rejection)
+    if record.cells is not None:
+        try:
+            return Row(record.line, Declaration.from_csv_row(record.cells, line=record.line))
+        except DeclarationError as exc:
+            return Row(record.line, None, Rejection.of_error(record.line, record.learner_id, exc))
+    return _json_row(record.raw or b"", record.line)
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """Every record of a CSV or JSON Lines file, in order, validated (see the module docstring)."""
+    for record in read_records(path):
+        yield validate(record)
+
+
 # -- JSON Lines ------------------------------------------------------------------------------------------------
 
 
-def read_json_lines(binary: Iterable[bytes], source: str) -> Iterator[Row]:
+def read_json_lines(binary: Iterable[bytes], source: str) -> Iterator[Record]:
     for number, raw in enumerate(binary, start=1):
         if not raw.strip() or (number == 1 and not raw.lstrip(codecs.BOM_UTF8).strip()):
             continue
-        yield _json_row(raw, number, source)
+        yield Record(number, "", raw=raw)
 
 
-def _json_row(raw: bytes, number: int, source: str) -> Row:
+def _json_row(raw: bytes, number: int) -> Row:
     try:
-        data = read_json_object(raw, source=source, line=number)
+        data = read_json_object(raw, source=JSON_SOURCE, line=number)
     except InputFileError as exc:
         return Row(number, None, Rejection(number, "", (ROW,), _bare(exc)))
     learner = data.get("learner_id")
@@ -161,7 +192,7 @@ def check_header(columns: list[str], source: str) -> list[str]:
     return names
 
 
-def read_csv(binary: Iterable[bytes], source: str) -> Iterator[Row]:
+def read_csv(binary: Iterable[bytes], source: str) -> Iterator[Record]:
     lines = _Lines(binary)
     text = iter(lines)
     header_line = next(text, None)
@@ -181,14 +212,11 @@ def read_csv(binary: Iterable[bytes], source: str) -> Iterator[Row]:
         raise InputFileError(source, f"is not readable CSV from here on ({exc})", line=ends_at + 1) from None
 
 
-def _csv_row(header: list[str], cells: list[str], start: int, end: int, bad: set[int]) -> Row:
+def _csv_row(header: list[str], cells: list[str], start: int, end: int, bad: set[int]) -> Record:
     learner_id = cells[header.index("learner_id")].strip() if len(cells) > header.index("learner_id") else ""
     if any(n in bad for n in range(start, end + 1)):
-        return Row(start, None, Rejection(start, learner_id, (ROW,), "is not UTF-8 text"))
+        return Record(start, learner_id, rejection=Rejection(start, learner_id, (ROW,), "is not UTF-8 text"))
     if len(cells) > len(header):
-        return Row(start, None, Rejection(
+        return Record(start, learner_id, rejection=Rejection(
             start, learner_id, (ROW,), f"has {len(cells)} cells but the header has {len(header)} columns"))
-    try:
-        return Row(start, Declaration.from_csv_row(dict(zip(header, cells, strict=False)), line=start))
-    except DeclarationError as exc:
-        return Row(start, None, Rejection.of_error(start, learner_id, exc))
+    return Record(start, learner_id, cells=dict(zip(header, cells, strict=False)))

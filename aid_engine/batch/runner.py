@@ -19,13 +19,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine import evaluate
-from ..errors import AidEngineError
 from ..ruleset import RuleBook
 from ..store import Checkpoint, Decided, Store
 from ..store.runs import Claim, RunInfo, claim_run, finish_run, run_info
+from .deciding import Decider, default_jobs, rules_fingerprint
 from .outputs import Outputs
-from .readers import Rejection, Row, open_input, read_rows
+from .readers import Rejection, open_input, read_records
 from .summary import Summary
 
 CHUNK_SIZE = 2000
@@ -56,11 +55,6 @@ def fingerprint(path: Path) -> InputFingerprint:
     return InputFingerprint(digest.hexdigest(), lines + (last != b"\n"))
 
 
-def rules_fingerprint(book: RuleBook) -> str:
-    """One sha256 over every rule set's id and sha256: the same rule book, the same fingerprint."""
-    return hashlib.sha256("\n".join(f"{rs.id}:{rs.sha256}" for rs in book).encode()).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class BatchResult:
     """A finished run: the run as stored, whether it was resumed, and what it decided."""
@@ -68,19 +62,6 @@ class BatchResult:
     run: RunInfo
     resumed_from_line: int | None
     summary: Summary
-
-
-def decide_rows(rows: Iterator[Row], book: RuleBook, lang: str) -> Iterator[Decided | Rejection]:
-    """Each row decided, or its rejection; a row whose decision fails (no rule set in force) is rejected."""
-    for row in rows:
-        if row.declaration is None:
-            if row.rejection is not None:
-                yield row.rejection
-            continue
-        try:
-            yield Decided.of(row.declaration, evaluate(row.declaration, book, lang=lang), row.line)
-        except AidEngineError as exc:
-            yield Rejection.of_error(row.line, row.declaration.learner_id, exc)
 
 
 class _Chunks:
@@ -112,47 +93,53 @@ class _Chunks:
 
 
 def run_batch(store: Store, book: RuleBook, path: Path, *, out: Path | None = None, rejected: Path | None = None,
-              operator: str, lang: str = "fr", chunk_size: int = CHUNK_SIZE,
+              operator: str, lang: str = "fr", chunk_size: int = CHUNK_SIZE, jobs: int | None = None,
               on_start: Callable[[RunInfo, bool, int], Progress] | None = None) -> BatchResult:
     """Run (or resume) the batch of `path`; see the module docstring.
 
-    `on_start(run, resumed, total_lines)` is called once the run is claimed and returns a progress
-    callback, called with the number of rows done since its last call.
+    `jobs`: worker processes deciding the rows (None: by the file's size and the CPUs).  `on_start(run,
+    resumed, total_lines)` is called once the run is claimed and returns a progress callback, called with the
+    number of rows done since its last call.
     """
     print_ = fingerprint(path)
-    with store.errors("start the batch run"):
-        claim = claim_run(store.engine, input_name=str(path), input_sha256=print_.sha256,
-                          rules_fingerprint=rules_fingerprint(book), operator=operator)
-    try:
-        progress = on_start(claim.run, claim.resumed, print_.lines) if on_start else None
-        summary = Summary()
-        with Outputs(out, rejected) as outputs:
-            last_line = _process(store, book, path, claim, summary, outputs, operator, lang, chunk_size, progress)
-            with store.errors("finish the batch run"):
-                finish_run(store.engine, claim.run.id, lines_done=last_line, rows_decided=summary.decided,
-                           rows_rejected=summary.rejected)
-            outputs.commit()
-    finally:
-        claim.release()
+    jobs = default_jobs(print_.lines) if jobs is None else jobs
+    if jobs > 1:
+        store.engine.dispose()  # no pooled connection may be copied into the workers
+    with Decider(book, lang, jobs) as decider:
+        with store.errors("start the batch run"):
+            claim = claim_run(store.engine, input_name=str(path), input_sha256=print_.sha256,
+                              rules_fingerprint=rules_fingerprint(book), operator=operator)
+        try:
+            progress = on_start(claim.run, claim.resumed, print_.lines) if on_start else None
+            summary = Summary()
+            with Outputs(out, rejected) as outputs:
+                chunks = _Chunks(store, claim, summary, operator, lang, chunk_size)
+                last_line = _process(decider.decide(read_records(path)), chunks, summary, outputs, progress)
+                with store.errors("finish the batch run"):
+                    finish_run(store.engine, claim.run.id, lines_done=last_line, rows_decided=summary.decided,
+                               rows_rejected=summary.rejected)
+                outputs.commit()
+        finally:
+            claim.release()
     resumed = claim.run.lines_done if claim.resumed else None
     return BatchResult(run_info(store.engine, claim.run.id), resumed, summary)
 
 
-def _process(store: Store, book: RuleBook, path: Path, claim: Claim, summary: Summary, outputs: Outputs,
-             operator: str, lang: str, chunk_size: int, progress: Progress | None) -> int:
-    chunks = _Chunks(store, claim, summary, operator, lang, chunk_size)
+def _process(outcomes: Iterator[Decided | Rejection], chunks: _Chunks, summary: Summary, outputs: Outputs,
+             progress: Progress | None) -> int:
     pending = 0
-    last_line = claim.run.lines_done
-    for outcome in decide_rows(read_rows(path), book, lang):
+    last_line = chunks.claim.run.lines_done
+    for outcome in outcomes:
+        line = outcome.line or 0
         if isinstance(outcome, Rejection):
             summary.reject(outcome)
             outputs.rejection(outcome)
-            chunks.add(outcome.line, None)
+            chunks.add(line, None)
         else:
-            summary.add(outcome.decision)
+            summary.add(outcome)
             outputs.decision(outcome.decision_json)
-            chunks.add(outcome.line or 0, outcome)
-        last_line = max(last_line, outcome.line or 0)
+            chunks.add(line, outcome)
+        last_line = max(last_line, line)
         pending += 1
         if progress is not None and pending >= PROGRESS_EVERY:
             progress(pending)

@@ -10,7 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..models import ECHELONS, Decision
+from ..models import ECHELONS
+from ..store.writer import Decided
 from .readers import Rejection
 
 KEPT_REJECTIONS = 10
@@ -23,15 +24,19 @@ class Summary:
 
     by_status: Counter[str] = field(default_factory=Counter)
     by_echelon: Counter[tuple[str, str]] = field(default_factory=Counter)
-    total_by_status: dict[str, Decimal] = field(default_factory=lambda: {s: Decimal("0.00") for s in STATUSES})
+    cents_by_status: Counter[str] = field(default_factory=Counter)
     rejected: int = 0
     first_rejections: list[Rejection] = field(default_factory=list)
 
-    def add(self, decision: Decision) -> None:
-        self.by_status[decision.status] += 1
-        if decision.echelon is not None:
-            self.by_echelon[(decision.status, decision.echelon)] += 1
-        self.total_by_status[decision.status] += decision.total_amount
+    def add(self, decided: Decided) -> None:
+        self.by_status[decided.status] += 1
+        if decided.echelon is not None:
+            self.by_echelon[(decided.status, decided.echelon)] += 1
+        self.cents_by_status[decided.status] += decided.total_cents
+
+    def total(self, status: str) -> Decimal:
+        """The total amount of the decisions of a status, in euros (summed exactly, in cents)."""
+        return Decimal(self.cents_by_status[status]).scaleb(-2)
 
     def reject(self, rejection: Rejection) -> None:
         self.rejected += 1
@@ -54,7 +59,7 @@ class Summary:
             text = f"  {status}: {count}"
             if status != "refused":
                 label = "total" if status == "granted" else "provisional total"
-                text += f"   {label}: {self.total_by_status[status]} €"
+                text += f"   {label}: {self.total(status)} €"
             out.append(text)
             echelons = self.echelon_rows(status)
             if echelons:

@@ -94,6 +94,8 @@ def batch(
     rules: RulesOption = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=100_000,
                                             help="Rows stored per transaction.")] = 2000,
+    jobs: Annotated[int, typer.Option("--jobs", min=0, max=64, help="Processes deciding the rows (0: one per CPU, "
+                                                                  "at most 4, for files of 5,000 lines or more).")] = 0,
 ) -> None:
     """Décide un fichier de déclarations, enregistre les décisions et leur piste d'audit (reprise possible)."""
     from contextlib import ExitStack
@@ -111,7 +113,7 @@ def batch(
         stack.callback(store.close)
         console = _progress_console()
         result = run_batch(store, book, input_file, out=out, rejected=rejected, operator=who,
-                           chunk_size=chunk_size, on_start=_start_progress(stack, console))
+                           chunk_size=chunk_size, jobs=jobs or None, on_start=_start_progress(stack, console))
         _print_batch(result)
         if compare_to is not None:
             _print_diff(store, compare_to, result.run.id)

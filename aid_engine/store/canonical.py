@@ -72,8 +72,9 @@ class RecordFields:
         """The fields of a stored row (a mapping with at least these keys)."""
         return cls(**{name: row[name] for name in cls.__slots__})
 
-    def hash(self) -> str:
-        """The record's hash: sha256 of the canonical JSON of its fields, the payload by its own sha256.
+    def hash(self, payload_sha256: str | None = None) -> str:
+        """The record's hash: sha256 of the canonical JSON of its fields, the payload by its own sha256
+        (`payload_sha256` when the caller already has it).
 
         >>> r = RecordFields(1, "decision", "L1", "d" * 64, "{}", "gen/2024-2025", "s" * 64, "1.0", "op",
         ...                  "2024-09-01T00:00:00.000000Z", GENESIS)
@@ -81,6 +82,6 @@ class RecordFields:
         True
         """
         header = {name: getattr(self, name) for name in self.__slots__ if name != "payload"}
-        header["payload_sha256"] = sha256_hex(self.payload)
+        header["payload_sha256"] = payload_sha256 or sha256_hex(self.payload)
         header["chain_version"] = CHAIN_VERSION
         return sha256_hex(canonical_json(header))

@@ -89,7 +89,7 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event below says BEGIN, not pysqlite
         cursor = dbapi_connection.cursor()
         for pragma in ("foreign_keys=ON", f"busy_timeout={SQLITE_BUSY_MS}", "journal_mode=WAL",
-                       "synchronous=NORMAL"):
+                       "synchronous=NORMAL", "cache_size=-65536"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

@@ -27,7 +27,7 @@ from .canonical import RecordFields, canonical_json
 from .database import write_transaction
 from .queries import StoredDecision
 from .tables import audit_records
-from .writer import RECOVERY_KIND, append_records, chain_head, stamp, utc_now
+from .writer import RECOVERY_KIND, append_records, audit_row, chain_head, stamp, utc_now
 
 MONTHS_RULE = "amount.months"
 
@@ -144,5 +144,5 @@ def record(engine: Engine, recovery: Recovery, stored: StoredDecision, operator:
             declaration_digest=stored.declaration_digest, payload=payload, ruleset_id=stored.ruleset_id,
             ruleset_sha256=stored.ruleset_sha256, engine_version=__version__, operator=operator,
             recorded_at=stamp(utc_now()), prev_hash=head_hash)
-        append_records(connection, [fields])
+        append_records(connection, [audit_row(fields)])
     return RecordedRecovery(recovery, fields.id, created=True)

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from aid_engine import default_rulebook
 from aid_engine.batch import CHUNK_SIZE, REJECTED_HEADER, BatchResult, read_rows, run_batch
 from aid_engine.models import Decision
 from aid_engine.store import Store, open_store
+from aid_engine.store.runs import pid_alive
 from aid_engine.store.tables import audit_records, batch_runs, decisions, declarations
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -29,11 +30,12 @@ sys.path.insert(0, str(EXAMPLES))
 import make_batch  # noqa: E402  (the examples' generator, also the source of the bigger files here)
 
 
-def _run(store: Store, path: Path, where: Path, chunk_size: int = CHUNK_SIZE) -> tuple[BatchResult, Path, Path]:
+def _run(store: Store, path: Path, where: Path, chunk_size: int = CHUNK_SIZE,
+         jobs: int = 1) -> tuple[BatchResult, Path, Path]:
     where.mkdir(exist_ok=True)
     out, rejected = where / "out.jsonl", where / "rejected.csv"
     result = run_batch(store, default_rulebook(), path, out=out, rejected=rejected, operator="tester",
-                       chunk_size=chunk_size)
+                       chunk_size=chunk_size, jobs=jobs)
     return result, out, rejected
 
 
@@ -120,6 +122,28 @@ def test_a_line_that_is_not_utf8_is_rejected_and_the_others_go_on(store: Store, 
     assert "2,GEN-2024-0001,row,is not UTF-8 text" in rejected.read_text(encoding="utf-8")
 
 
+def test_deciding_in_worker_processes_gives_the_same_files_and_store(new_db: object, example_batch: Path,
+                                                                    tmp_path: Path) -> None:
+    results = []
+    for jobs in (1, 2):
+        store = open_store(new_db())  # type: ignore[operator]
+        try:
+            result, out, rejected = _run(store, example_batch, tmp_path / f"jobs{jobs}", jobs=jobs)
+            results.append((result.summary.lines(), out.read_bytes(), rejected.read_bytes(), snapshot(store.engine)))
+        finally:
+            store.close()
+    assert results[0] == results[1]
+
+
+def test_stored_times_read_back_as_times(store: Store, example_batch: Path, tmp_path: Path) -> None:
+    _run(store, head_lines(example_batch, tmp_path / "in.csv", 5), tmp_path)
+    with store.engine.connect() as c:
+        decided_at, received_at = c.execute(select(decisions.c.decided_at, declarations.c.received_at).join(
+            declarations, decisions.c.declaration_id == declarations.c.id)).first()  # type: ignore[misc]
+    assert isinstance(decided_at, datetime) and decided_at == received_at
+    assert abs(decided_at.replace(tzinfo=UTC) - datetime.now(UTC)) < timedelta(minutes=5)
+
+
 def test_running_the_same_file_again_stores_nothing_new(store: Store, example_batch: Path, tmp_path: Path) -> None:
     path = head_lines(example_batch, tmp_path / "in.csv", 150)
     first, out_1, _ = _run(store, path, tmp_path / "first", chunk_size=40)
@@ -133,9 +157,9 @@ def test_running_the_same_file_again_stores_nothing_new(store: Store, example_ba
     assert out_1.read_bytes() == out_2.read_bytes()
 
 
-def _batch_command(path: Path, url: str, out: Path, rejected: Path, chunk: int) -> list[str]:
+def _batch_command(path: Path, url: str, out: Path, rejected: Path, chunk: int, jobs: int = 1) -> list[str]:
     return [sys.executable, "-m", "aid_engine", "batch", str(path), "--db", url, "--out", str(out),
-            "--rejected", str(rejected), "--operator", "tester", "--chunk-size", str(chunk)]
+            "--rejected", str(rejected), "--operator", "tester", "--chunk-size", str(chunk), "--jobs", str(jobs)]
 
 
 def _lines_done(url: str) -> int:
@@ -147,6 +171,20 @@ def _lines_done(url: str) -> int:
         store.close()
 
 
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else [-1, -2]
+
+
+def _gone(pids: list[int]) -> bool:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if not [p for p in pids if pid_alive(p)]:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 @pytest.mark.slow
 def test_a_batch_killed_mid_way_resumes_to_the_state_of_an_uninterrupted_run(
         new_db: object, tmp_path: Path) -> None:
@@ -154,13 +192,15 @@ def test_a_batch_killed_mid_way_resumes_to_the_state_of_an_uninterrupted_run(
     make_batch.write(path, 2500)
     killed_url, reference_url = new_db(), new_db()  # type: ignore[operator]
     open_store(killed_url).close()
-    command = _batch_command(path, killed_url, tmp_path / "a.jsonl", tmp_path / "a.csv", 100)
+    command = _batch_command(path, killed_url, tmp_path / "a.jsonl", tmp_path / "a.csv", 100, jobs=2)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while _lines_done(killed_url) < 400 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
+    workers = _children(process.pid)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    assert len(workers) == 2 and _gone(workers), "the workers of a killed batch must not outlive it"
     assert process.returncode == -signal.SIGKILL, process.stderr.read() if process.stderr else ""
     process.stderr.close()  # type: ignore[union-attr]
     interrupted_at = _lines_done(killed_url)

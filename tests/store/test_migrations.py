@@ -21,10 +21,12 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PREVIOUS = "0001"
 
 
+def _declarations() -> list[Declaration]:
+    return [Declaration.parse(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(EXAMPLES.glob("*.json"))]
+
+
 def _decided() -> list[Decided]:
-    declarations = [Declaration.parse(json.loads(p.read_text(encoding="utf-8")))
-                    for p in sorted(EXAMPLES.glob("*.json"))]
-    return [Decided.of(d, evaluate(d)) for d in declarations]
+    return [Decided.of(d, evaluate(d)) for d in _declarations()]
 
 
 def test_an_empty_database_gets_the_latest_schema(db_url: str) -> None:
@@ -64,7 +66,9 @@ def test_a_database_of_the_previous_revision_keeps_its_chain_and_upgrades(db_url
         assert store.verify().decisions == 8
         with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as c:
             c.execute(text("DELETE FROM audit_records"))
-        store.save(*(lambda d: (d.declaration, d.decision))(_decided()[0]), operator="next release")
+        later = _declarations()[0].with_changes(revenu_brut_global="1000")
+        assert store.save(later, evaluate(later), operator="next release").created
+        assert store.verify().records == 9
     finally:
         store.close()
 
