@@ -11,7 +11,15 @@ from typing import Annotated, Any
 import typer
 from pydantic import TypeAdapter, ValidationError
 
-from ..models import BOOL_FIELDS, OPTIONAL_FIELDS, Declaration, csv_row_to_json, declaration_error, problems_from
+from ..models import (
+    BOOL_FIELDS,
+    DECLARATION_FIELDS,
+    OPTIONAL_FIELDS,
+    Declaration,
+    csv_row_to_json,
+    declaration_error,
+    problems_from,
+)
 
 _QUESTIONS: dict[str, tuple[str, str]] = {
     "learner_id": ("Identifiant pseudonyme de l'apprenant", "Pseudonymous learner id"),
@@ -74,7 +82,7 @@ def read_answer(name: str, answer: str) -> tuple[Any, str | None]:
         if name in OPTIONAL_FIELDS:
             return None, None
         return None, f"{name}: is required"
-    data, problems = csv_row_to_json({name: text})
+    data, problems = csv_row_to_json({name: text}, DECLARATION_FIELDS)
     if problems:
         return None, str(problems[0])
     try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,159 +19,16 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import RulesetError
 from ..models import ECHELONS, Echelon
 from ..periods import AcademicYear
 from .expressions import ExpressionError, compile_predicate
-from .model import Ceilings, Condition, DistanceBand, Gate, Messages, Rates, RuleBook, RuleSet
+from .model import Ceilings, Condition, DistanceBand, Gate, Rates, RuleBook, RuleSet
+from .yamlfile import LineDict, LineList, Place, read_yaml
 
 RULES_ENV = "AID_ENGINE_RULES"
 BASE_FILE = "base.yaml"
 YEARS_DIR = "years"
-
-
-# -- YAML with line numbers --------------------------------------------------------------------------------
-
-
-class LineDict(dict[str, Any]):
-    """A YAML mapping that remembers the line of each key."""
-
-    line: int = 0
-    lines: dict[str, int]
-
-
-class LineList(list[Any]):
-    """A YAML sequence that remembers the line of each item."""
-
-    line: int = 0
-    lines: list[int]
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    result = LineDict()
-    result.line = node.start_mark.line + 1
-    result.lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str | int):
-            raise RulesetError("keys must be names", line=key_node.start_mark.line + 1)
-        key = str(key)
-        if key in result:
-            raise RulesetError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
-    return str(loader.construct_scalar(node))
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-# Dates and floats stay text: amounts are read as Decimal from their text, never through a float.
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
-_Loader.add_constructor("tag:yaml.org,2002:float", _construct_str)
-
-
-def _read_yaml(name: str, text: str) -> LineDict:
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except RulesetError as exc:
-        raise RulesetError(str(exc).split(": ", 1)[-1], file=name, line=exc.line) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RulesetError(
-            f"not valid YAML: {problem}", file=name, line=mark.line + 1 if mark else None
-        ) from None
-    if not isinstance(data, LineDict):
-        raise RulesetError("must hold a mapping of keys", file=name, line=1)
-    return data
-
-
-# -- reading fields with their place ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _At:
-    """A mapping of a rules file, with the file name to report errors against."""
-
-    file: str
-    data: LineDict
-    rule_id: str | None = None
-
-    def line(self, key: str | None = None) -> int:
-        return self.data.lines.get(key, self.data.line) if key else self.data.line
-
-    def fail(self, message: str, key: str | None = None, suggestion: str | None = None) -> RulesetError:
-        return RulesetError(message, file=self.file, line=self.line(key), rule_id=self.rule_id, suggestion=suggestion)
-
-    def keys(self, allowed: Sequence[str], required: Sequence[str]) -> None:
-        for key in self.data:
-            if key not in allowed:
-                close = get_close_matches(key, allowed, n=1)
-                raise self.fail(f"unknown key {key!r}", key, close[0] if close else None)
-        for key in required:
-            if key not in self.data:
-                raise self.fail(f"missing key {key!r}")
-
-    def sub(self, key: str, rule_id: str | None = None) -> _At:
-        value = self.data.get(key)
-        if not isinstance(value, LineDict):
-            raise self.fail(f"{key!r} must be a mapping", key)
-        return _At(self.file, value, rule_id or self.rule_id)
-
-    def text(self, key: str) -> str:
-        value = self.data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"{key!r} must be a non-empty text", key)
-        return value
-
-    def integer(self, key: str, minimum: int = 0) -> int:
-        value = self.data.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise self.fail(f"{key!r} must be a whole number ≥ {minimum}, not {value!r}", key)
-        return value
-
-    def amount(self, value: object, key: str) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise self.fail(f"{key!r}: {value!r} is not an amount", key)
-        try:
-            number = Decimal(str(value))
-        except ArithmeticError:
-            raise self.fail(f"{key!r}: {value!r} is not an amount", key) from None
-        if not number.is_finite() or number < 0:
-            raise self.fail(f"{key!r}: {value!r} must be an amount ≥ 0", key)
-        return number
-
-    def messages(self, key: str, placeholders: Sequence[str] = ()) -> Messages:
-        sub = self.sub(key)
-        sub.keys(("fr", "en"), ("fr", "en"))
-        texts = {lang: sub.text(lang) for lang in ("fr", "en")}
-        for lang, text in texts.items():
-            try:
-                names = [n for _, n, _, _ in string.Formatter().parse(text) if n is not None]
-            except ValueError as exc:
-                raise sub.fail(f"message {lang}: {exc}", lang) from None
-            for name in names:
-                if name not in placeholders:
-                    allowed = ", ".join("{" + p + "}" for p in placeholders) or "none"
-                    raise sub.fail(f"message {lang}: unknown placeholder {{{name}}} (allowed: {allowed})", lang)
-        return Messages(fr=texts["fr"], en=texts["en"])
 
 
 # -- the pieces of a rule set ---------------------------------------------------------------------------------
@@ -181,7 +37,7 @@ _GATE_KEYS = ("id", "code", "expression", "legal_ref", "message", "source")
 _CONDITION_KEYS = ("id", "code", "legal_ref", "message", "source")
 
 
-def _gates(at: _At) -> tuple[Gate, ...]:
+def _gates(at: Place) -> tuple[Gate, ...]:
     items = at.data.get("gates")
     if not isinstance(items, LineList) or not items:
         raise at.fail("'gates' must be a non-empty list", "gates")
@@ -189,7 +45,7 @@ def _gates(at: _At) -> tuple[Gate, ...]:
     for item, line in zip(items, items.lines, strict=True):
         if not isinstance(item, LineDict):
             raise RulesetError("each gate must be a mapping", file=at.file, line=line)
-        gate_at = _At(at.file, item, str(item.get("id", "?")))
+        gate_at = Place(at.file, item, str(item.get("id", "?")))
         gate_at.keys(_GATE_KEYS, _GATE_KEYS)
         try:
             predicate = compile_predicate(gate_at.text("expression"))
@@ -210,7 +66,7 @@ def _gates(at: _At) -> tuple[Gate, ...]:
     return tuple(gates)
 
 
-def _unique(at: _At, names: list[str], what: str) -> None:
+def _unique(at: Place, names: list[str], what: str) -> None:
     seen = set()
     for name in names:
         if name in seen:
@@ -218,9 +74,9 @@ def _unique(at: _At, names: list[str], what: str) -> None:
         seen.add(name)
 
 
-def _condition(at: _At, key: str, extra: Sequence[str], placeholders: Sequence[str]) -> Condition:
+def _condition(at: Place, key: str, extra: Sequence[str], placeholders: Sequence[str]) -> Condition:
     sub = at.sub(key)
-    sub = _At(sub.file, sub.data, str(sub.data.get("id", key)))
+    sub = Place(sub.file, sub.data, str(sub.data.get("id", key)))
     sub.keys((*_CONDITION_KEYS, *extra), _CONDITION_KEYS)
     return Condition(
         id=sub.text("id"),
@@ -231,7 +87,7 @@ def _condition(at: _At, key: str, extra: Sequence[str], placeholders: Sequence[s
     )
 
 
-def _per_echelon(at: _At, key: str) -> LineDict:
+def _per_echelon(at: Place, key: str) -> LineDict:
     values = at.sub(key).data
     for echelon in ECHELONS:
         if echelon not in values:
@@ -239,17 +95,17 @@ def _per_echelon(at: _At, key: str) -> LineDict:
     for name in values:
         if name not in ECHELONS:
             close = get_close_matches(name, ECHELONS, n=1)
-            raise _At(at.file, values).fail(
+            raise Place(at.file, values).fail(
                 f"{key}: {name!r} is not an échelon", name, close[0] if close else None
             )
     return values
 
 
-def _ceilings(at: _At, rows: int) -> Ceilings:
+def _ceilings(at: Place, rows: int) -> Ceilings:
     at.keys(("source", "values"), ("source", "values"))
     values = _per_echelon(at, "values")
     table: dict[Echelon, tuple[Decimal, ...]] = {}
-    where = _At(at.file, values)
+    where = Place(at.file, values)
     for echelon in ECHELONS:
         row = values[echelon]
         if not isinstance(row, LineList) or len(row) != rows:
@@ -278,10 +134,10 @@ def _ceilings(at: _At, rows: int) -> Ceilings:
     return Ceilings(values=table, source=at.text("source"))
 
 
-def _rates(at: _At) -> Rates:
+def _rates(at: Place) -> Rates:
     at.keys(("source", "values"), ("source", "values"))
     values = _per_echelon(at, "values")
-    where = _At(at.file, values)
+    where = Place(at.file, values)
     rates = {e: where.amount(values[e], e) for e in ECHELONS}
     for lower, higher in itertools.pairwise(ECHELONS):
         if rates[higher] <= rates[lower]:
@@ -289,7 +145,7 @@ def _rates(at: _At) -> Rates:
     return Rates(values=rates, source=at.text("source"))
 
 
-def _bands(at: _At) -> tuple[tuple[DistanceBand, ...], str]:
+def _bands(at: Place) -> tuple[tuple[DistanceBand, ...], str]:
     at.keys(("bands", "source"), ("bands", "source"))
     items = at.data.get("bands")
     if not isinstance(items, LineList) or not items:
@@ -298,7 +154,7 @@ def _bands(at: _At) -> tuple[tuple[DistanceBand, ...], str]:
     for item, line in zip(items, items.lines, strict=True):
         if not isinstance(item, LineDict):
             raise RulesetError("each band must be a mapping {from: KM, points: N}", file=at.file, line=line)
-        band = _At(at.file, item)
+        band = Place(at.file, item)
         band.keys(("from", "points"), ("from", "points"))
         bands.append(DistanceBand(from_km=band.amount(item["from"], "from"), points=band.integer("points")))
     if bands[0].from_km != 0:
@@ -330,13 +186,13 @@ class _Parts:
     children_source: str
 
 
-def _children(at: _At) -> tuple[int, int, str]:
+def _children(at: Place) -> tuple[int, int, str]:
     keys = ("per_child", "per_child_in_higher_education", "source")
     at.keys(keys, keys)
     return at.integer("per_child"), at.integer("per_child_in_higher_education"), at.text("source")
 
 
-def _year_of(at: _At) -> AcademicYear:
+def _year_of(at: Place) -> AcademicYear:
     label = at.data.get("academic_year")
     try:
         return AcademicYear.parse(str(label))
@@ -349,7 +205,7 @@ def parse_files(files: Mapping[str, str | bytes], *, root: str = "") -> RuleBook
     texts = {name: _text(name, raw) for name, raw in files.items()}
     if BASE_FILE not in texts:
         raise RulesetError(f"no {BASE_FILE} among the rules files", file=root or None)
-    base = _At(BASE_FILE, _read_yaml(BASE_FILE, texts[BASE_FILE]))
+    base = Place(BASE_FILE, read_yaml(BASE_FILE, texts[BASE_FILE]))
     base.keys(_BASE_KEYS, _BASE_KEYS)
     gates = _gates(base)
     income_year = _condition(base, "income_year", ("offset",), ("expected_income_year", "academic_year"))
@@ -370,7 +226,7 @@ def parse_files(files: Mapping[str, str | bytes], *, root: str = "") -> RuleBook
     for name in sorted(n for n in texts if n != BASE_FILE):
         if not (name.startswith(YEARS_DIR + "/") and name.endswith(".yaml")):
             raise RulesetError("rules files are base.yaml and years/YYYY-YYYY.yaml only", file=name)
-        at = _At(name, _read_yaml(name, texts[name]))
+        at = Place(name, read_yaml(name, texts[name]))
         at.keys(_YEAR_KEYS, ("academic_year",))
         years.append((_year_of(at), at))
     if not years:
@@ -427,7 +283,7 @@ def parse_files(files: Mapping[str, str | bytes], *, root: str = "") -> RuleBook
     return RuleBook(rulesets=rulesets, root=root)
 
 
-def _apply_year(at: _At, parts: _Parts, rows: int) -> _Parts:
+def _apply_year(at: Place, parts: _Parts, rows: int) -> _Parts:
     rates = _rates(at.sub("rates")) if "rates" in at.data else parts.rates
     ceilings = _ceilings(at.sub("ceilings"), rows) if "ceilings" in at.data else parts.ceilings
     bands, bands_source = _bands(at.sub("distance")) if "distance" in at.data else (parts.bands, parts.bands_source)

@@ -1,0 +1,76 @@
+"""The contracts: a learner's declaration in, a decision out (DESIGN.md « Input contract », « Output contract »).
+
+`Declaration` holds exactly the fields of the input contract, validated strictly; `Decision` holds exactly the
+output contract.  Both are frozen value objects.  The package splits the work: `fields` (value types and
+their validators), `declaration`, `inputs` (JSON and CSV readers), `decision`.  Nothing here does I/O, reads
+the clock or logs a value.
+"""
+
+from __future__ import annotations
+
+from .decision import (
+    Amount,
+    Counterfactuals,
+    Decision,
+    FrozenDict,
+    OptionalAmount,
+    Reason,
+    RulesetRef,
+    TraceStep,
+    assemble,
+    frozen_inputs,
+)
+from .declaration import (
+    DECLARATION_FIELDS,
+    REQUIRED_FIELDS,
+    Declaration,
+    declaration_error,
+    problems_from,
+)
+from .fields import (
+    BOOL_FIELDS,
+    DECIMAL_FIELDS,
+    DISTANCE_MAX,
+    ECHELONS,
+    INT_FIELDS,
+    OPTIONAL_FIELDS,
+    RBG_MAX,
+    Echelon,
+    Nationality,
+    Profile,
+    Sex,
+    Status,
+)
+from .inputs import csv_row_to_json, read_json_object
+
+__all__ = [
+    "BOOL_FIELDS",
+    "DECIMAL_FIELDS",
+    "DECLARATION_FIELDS",
+    "DISTANCE_MAX",
+    "ECHELONS",
+    "INT_FIELDS",
+    "OPTIONAL_FIELDS",
+    "RBG_MAX",
+    "REQUIRED_FIELDS",
+    "Amount",
+    "Counterfactuals",
+    "Decision",
+    "Declaration",
+    "Echelon",
+    "FrozenDict",
+    "Nationality",
+    "OptionalAmount",
+    "Profile",
+    "Reason",
+    "RulesetRef",
+    "Sex",
+    "Status",
+    "TraceStep",
+    "assemble",
+    "csv_row_to_json",
+    "declaration_error",
+    "frozen_inputs",
+    "problems_from",
+    "read_json_object",
+]

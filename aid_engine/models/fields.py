@@ -1,0 +1,135 @@
+"""The value types of the input contract: enums, dates, bounded decimals and counts, with their validators.
+
+Dates are ISO `YYYY-MM-DD` text or `date`; amounts are a JSON number, an int, a Decimal or a plain decimal
+text, never in exponent form, never negative (DESIGN.md « Values »).  Texts that parse are remembered in
+bounded caches, since a batch repeats the same dates and amounts many times.  This module must never do I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PlainSerializer, PlainValidator, StrictInt, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from ..money import parse_decimal
+
+Profile = Literal["unqualified", "graduate_jobseeker", "graduate_reconversion", "other"]
+Nationality = Literal["french", "eu_eea_swiss", "other"]
+Sex = Literal["F", "M", "X"]
+Status = Literal["granted", "refused", "review"]
+Echelon = Literal["0bis", "1", "2", "3", "4", "5", "6", "7"]
+ECHELONS: tuple[Echelon, ...] = ("0bis", "1", "2", "3", "4", "5", "6", "7")
+
+RBG_MAX = Decimal("999999999.99")
+DISTANCE_MAX = Decimal("40000")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+_PARSED_DATES: dict[str, date] = {}  # dates repeat a lot in a batch: parse each text once (bounded)
+
+
+def _iso_date(value: object) -> date:
+    if type(value) is str:
+        known = _PARSED_DATES.get(value)
+        if known is not None:
+            return known
+        # Only YYYY-MM-DD: date.fromisoformat alone would also take "20240901" or a week date "2024-W01-1".
+        if len(value) == 10 and value[4] == "-" and value[7] == "-" and _ISO_DATE.fullmatch(value):
+            try:
+                parsed = date.fromisoformat(value)
+            except ValueError:
+                raise PydanticCustomError("iso_date", "is not a calendar date (no such day)") from None
+            if len(_PARSED_DATES) >= 50_000:
+                _PARSED_DATES.clear()
+            _PARSED_DATES[value] = parsed
+            return parsed
+        raise PydanticCustomError("iso_date", "is not a date like 2024-09-01")
+    if isinstance(value, datetime):
+        raise PydanticCustomError("iso_date", "is a date and time; give a date like 2024-09-01")
+    if isinstance(value, date):
+        return value
+    raise PydanticCustomError("iso_date", "is not a date like 2024-09-01")
+
+
+def _bounded_decimal(name: str, places: int, maximum: Decimal) -> PlainValidator:
+    step = Decimal(1).scaleb(-places)
+    parsed: dict[str, Decimal] = {}  # texts that passed, parsed once (bounded)
+
+    def check(value: object) -> Decimal:
+        if type(value) is str:
+            known = parsed.get(value)
+            if known is not None:
+                return known
+            number = checked(value)
+            if len(parsed) >= 50_000:
+                parsed.clear()
+            parsed[value] = number
+            return number
+        return checked(value)
+
+    def checked(value: object) -> Decimal:
+        try:
+            number = parse_decimal(value)
+        except ValueError as exc:
+            raise PydanticCustomError("decimal", str(exc)) from None
+        if number.is_signed():  # -0 too: a minus sign in an amount is a mistake to report
+            raise PydanticCustomError("range", "is negative; it must be 0 or more")
+        if number > maximum:
+            raise PydanticCustomError("range", f"is above the maximum {maximum}")
+        rounded = number.quantize(step)
+        if rounded != number:
+            raise PydanticCustomError("decimal_places", f"has more than {places} decimals")
+        return rounded
+
+    return PlainValidator(check, json_schema_input_type=Any)
+
+
+def _decimal_schema(name: str, places: int, maximum: Decimal) -> WithJsonSchema:
+    return WithJsonSchema({
+        "anyOf": [
+            {"type": "number", "minimum": 0, "maximum": float(maximum)},
+            {"type": "string", "pattern": rf"^\d+(\.\d{{1,{places}}})?$"},
+        ],
+        "description": f"{name}: a decimal ≥ 0 with at most {places} decimals (JSON number or string)",
+    })
+
+
+IsoDate = Annotated[
+    date,
+    PlainValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date"}),
+    PlainSerializer(date.isoformat, return_type=str),
+]
+Euros = Annotated[
+    Decimal,
+    _bounded_decimal("revenu_brut_global", 2, RBG_MAX),
+    _decimal_schema("revenu_brut_global", 2, RBG_MAX),
+    PlainSerializer(str, return_type=str),
+]
+Kilometres = Annotated[
+    Decimal,
+    _bounded_decimal("distance_km", 3, DISTANCE_MAX),
+    _decimal_schema("distance_km", 3, DISTANCE_MAX),
+    PlainSerializer(str, return_type=str),
+]
+Count = Annotated[StrictInt, Field(ge=0, le=99)]
+Year = Annotated[StrictInt, Field(ge=1990, le=2100)]
+Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+
+BOOL_FIELDS = (
+    "training_labelled",
+    "international_protection",
+    "own_tax_return",
+    "jobseeker_aid",
+    "work_study_contract",
+    "training_leave",
+    "employment_or_region_aid",
+    "higher_education_grant",
+)
+INT_FIELDS = ("residence_years", "income_year", "dependent_children", "children_in_higher_education")
+DECIMAL_FIELDS = ("revenu_brut_global", "distance_km")
+OPTIONAL_FIELDS = ("residence_years", "sex", "birth_date")

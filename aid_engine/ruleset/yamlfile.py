@@ -1,0 +1,162 @@
+"""Rules files as YAML that remembers where each value stands, for errors that name the file and line.
+
+`read_yaml` gives nested `LineDict`/`LineList` whose `.lines` map each key or item to its line; dates and
+floats stay text, so amounts are read as Decimal from their text, never through a float.  `Place` reads a
+mapping's fields with their type and raises a `RulesetError` at the right line.  This module must never do
+I/O: it parses text it is given.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from difflib import get_close_matches
+from typing import Any
+
+import yaml
+
+from ..errors import RulesetError
+from .model import Messages
+
+
+class LineDict(dict[str, Any]):
+    """A YAML mapping that remembers the line of each key."""
+
+    line: int = 0
+    lines: dict[str, int]
+
+
+class LineList(list[Any]):
+    """A YAML sequence that remembers the line of each item."""
+
+    line: int = 0
+    lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int):
+            raise RulesetError("keys must be names", line=key_node.start_mark.line + 1)
+        key = str(key)
+        if key in result:
+            raise RulesetError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+# Dates and floats stay text: amounts are read as Decimal from their text, never through a float.
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_str)
+
+
+def read_yaml(name: str, text: str) -> LineDict:
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except RulesetError as exc:
+        raise RulesetError(str(exc).split(": ", 1)[-1], file=name, line=exc.line) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RulesetError(
+            f"not valid YAML: {problem}", file=name, line=mark.line + 1 if mark else None
+        ) from None
+    if not isinstance(data, LineDict):
+        raise RulesetError("must hold a mapping of keys", file=name, line=1)
+    return data
+
+
+# -- reading fields with their place ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """A mapping of a rules file, with the file name to report errors against."""
+
+    file: str
+    data: LineDict
+    rule_id: str | None = None
+
+    def line(self, key: str | None = None) -> int:
+        return self.data.lines.get(key, self.data.line) if key else self.data.line
+
+    def fail(self, message: str, key: str | None = None, suggestion: str | None = None) -> RulesetError:
+        return RulesetError(message, file=self.file, line=self.line(key), rule_id=self.rule_id, suggestion=suggestion)
+
+    def keys(self, allowed: Sequence[str], required: Sequence[str]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                close = get_close_matches(key, allowed, n=1)
+                raise self.fail(f"unknown key {key!r}", key, close[0] if close else None)
+        for key in required:
+            if key not in self.data:
+                raise self.fail(f"missing key {key!r}")
+
+    def sub(self, key: str, rule_id: str | None = None) -> Place:
+        value = self.data.get(key)
+        if not isinstance(value, LineDict):
+            raise self.fail(f"{key!r} must be a mapping", key)
+        return Place(self.file, value, rule_id or self.rule_id)
+
+    def text(self, key: str) -> str:
+        value = self.data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{key!r} must be a non-empty text", key)
+        return value
+
+    def integer(self, key: str, minimum: int = 0) -> int:
+        value = self.data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise self.fail(f"{key!r} must be a whole number ≥ {minimum}, not {value!r}", key)
+        return value
+
+    def amount(self, value: object, key: str) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise self.fail(f"{key!r}: {value!r} is not an amount", key)
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            raise self.fail(f"{key!r}: {value!r} is not an amount", key) from None
+        if not number.is_finite() or number < 0:
+            raise self.fail(f"{key!r}: {value!r} must be an amount ≥ 0", key)
+        return number
+
+    def messages(self, key: str, placeholders: Sequence[str] = ()) -> Messages:
+        sub = self.sub(key)
+        sub.keys(("fr", "en"), ("fr", "en"))
+        texts = {lang: sub.text(lang) for lang in ("fr", "en")}
+        for lang, text in texts.items():
+            try:
+                names = [n for _, n, _, _ in string.Formatter().parse(text) if n is not None]
+            except ValueError as exc:
+                raise sub.fail(f"message {lang}: {exc}", lang) from None
+            for name in names:
+                if name not in placeholders:
+                    allowed = ", ".join("{" + p + "}" for p in placeholders) or "none"
+                    raise sub.fail(f"message {lang}: unknown placeholder {{{name}}} (allowed: {allowed})", lang)
+        return Messages(fr=texts["fr"], en=texts["en"])
+
+
