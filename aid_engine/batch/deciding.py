@@ -33,6 +33,7 @@ from .readers import Record, Rejection, validate
 CHUNK = 250
 IN_FLIGHT_PER_JOB = 2
 PARALLEL_FROM_LINES = 5000
+MIN_CPUS_FOR_WORKERS = 4
 
 Outcome = Decided | Rejection
 
@@ -92,11 +93,13 @@ def _worker_decide(records: list[Record]) -> list[Outcome]:
 
 
 def default_jobs(lines: int) -> int:
-    """Worker processes for a file of `lines` lines: none for a small file, else one per CPU (at most 4)."""
-    if lines < PARALLEL_FROM_LINES:
-        return 1
+    """Worker processes for a file of `lines` lines: none for a small file or a machine of fewer than four
+    CPUs (measured: on two, this process and the database already use both, and workers only add their
+    cost), else one per CPU beyond two, at most four."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cpus, 4))
+    if lines < PARALLEL_FROM_LINES or cpus < MIN_CPUS_FOR_WORKERS:
+        return 1
+    return min(cpus - 2, 4)
 
 
 def _chunks(records: Iterable[Record]) -> Iterator[list[Record]]:

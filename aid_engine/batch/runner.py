@@ -72,6 +72,7 @@ class _Chunks:
         self.operator, self.lang, self.size = operator, lang, size
         self.items: list[Decided] = []
         self.rows = 0
+        self.flushes = 0
         self.last_line = claim.run.lines_done
 
     def add(self, line: int, decided: Decided | None) -> None:
@@ -90,6 +91,9 @@ class _Chunks:
         checkpoint = Checkpoint(self.claim.run.id, self.last_line, self.summary.decided, self.summary.rejected)
         self.store.write(self.items, operator=self.operator, lang=self.lang, checkpoint=checkpoint)
         self.items, self.rows = [], 0
+        self.flushes += 1
+        if self.flushes & (self.flushes - 1) == 0:  # after chunks 1, 2, 4, 8 …: the tables doubled
+            self.store.refresh_statistics()
 
 
 def run_batch(store: Store, book: RuleBook, path: Path, *, out: Path | None = None, rejected: Path | None = None,

@@ -94,8 +94,8 @@ def batch(
     rules: RulesOption = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=100_000,
                                             help="Rows stored per transaction.")] = 2000,
-    jobs: Annotated[int, typer.Option("--jobs", min=0, max=64, help="Processes deciding the rows (0: one per CPU, "
-                                                                  "at most 4, for files of 5,000 lines or more).")] = 0,
+    jobs: Annotated[int, typer.Option("--jobs", min=0, max=64, help="Worker processes deciding the rows (0: chosen "
+                                      "by the file's size and the CPUs: none below 4 CPUs).")] = 0,
 ) -> None:
     """Décide un fichier de déclarations, enregistre les décisions et leur piste d'audit (reprise possible)."""
     from contextlib import ExitStack

@@ -71,6 +71,15 @@ class Store:
         with self.errors("store a chunk of decisions"):
             return write_chunk(self.engine, items, operator=operator, lang=lang, checkpoint=checkpoint)
 
+    def refresh_statistics(self) -> None:
+        """Let PostgreSQL's planner know how big the tables grew (a batch grows them faster than autovacuum
+        looks): without it, it may scan whole tables to find a chunk's existing decisions."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.errors("refresh the table statistics"), self.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "ANALYZE declarations, decisions, batch_lines")
+
     def verify(self) -> ChainReport:
         """Walk the audit chain and check the tables against it; `AuditChainBroken` at the first failure."""
         with self.errors("verify the audit trail"):

@@ -11,14 +11,15 @@ It must never store a decision twice, never write an audit record outside the lo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, Table, func, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from ..models import Decision, Declaration
 from ..money import CENT
+from .bulk import among, bulk_insert, next_id, sync_sequence
 from .canonical import GENESIS, RecordFields, declaration_json, sha256_hex
 from .database import write_transaction
 from .tables import audit_records, batch_lines, batch_runs, decisions, declarations
@@ -131,42 +132,21 @@ def write_chunk(engine: Engine, items: Sequence[Decided], *, operator: str, lang
     return result
 
 
-def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, object]], *,
-                suffix: str = "") -> None:
-    """Insert many rows through the database driver's executemany, values converted by the columns' types.
-
-    The same as `connection.execute(insert(table), rows)`, without the statement machinery's cost per row,
-    which is most of a batch's time otherwise.
-    """
-    if not rows:
-        return
-    columns = list(rows[0])
-    dialect = connection.dialect
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    convert = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-           f"{suffix}")
-    values = [tuple(row[name] if f is None else f(row[name]) for name, f in zip(columns, convert, strict=True))
-              for row in rows]
-    connection.exec_driver_sql(sql, values)
-
-
-def _insert_ignoring_duplicates(connection: Connection, rows: list[dict[str, object]]) -> None:
-    bulk_insert(connection, declarations, rows, suffix=" ON CONFLICT (digest) DO NOTHING")
-
-
 def _store_declarations(connection: Connection, items: Sequence[Decided], now: datetime) -> dict[str, int]:
-    rows: dict[str, dict[str, object]] = {}
+    """The id of each item's declaration, inserting those not stored yet (ids given under the lock)."""
+    payloads: dict[str, Decided] = {}
     for item in items:
-        rows.setdefault(item.declaration_digest, {
-            "learner_id": item.learner_id, "digest": item.declaration_digest, "payload": item.declaration_json,
-            "received_at": now, "purged_at": None})
+        payloads.setdefault(item.declaration_digest, item)
+    c = declarations.c
+    ids = {d: i for d, i in connection.execute(select(c.digest, c.id).where(among(connection, c.digest, payloads)))}
+    first = next_id(connection, declarations)
+    rows = [{"id": first + n, "learner_id": payloads[digest].learner_id, "digest": digest,
+             "payload": payloads[digest].declaration_json, "received_at": now, "purged_at": None}
+            for n, digest in enumerate(d for d in payloads if d not in ids)]
+    bulk_insert(connection, declarations, rows)
     if rows:
-        _insert_ignoring_duplicates(connection, list(rows.values()))
-    found = connection.execute(
-        select(declarations.c.digest, declarations.c.id).where(declarations.c.digest.in_(list(rows)))
-    )
-    return {digest: ident for digest, ident in found}
+        sync_sequence(connection, declarations)
+    return ids | {str(row["digest"]): int(str(row["id"])) for row in rows}
 
 
 Key = tuple[str, str, str]
@@ -177,8 +157,8 @@ def _existing_decisions(connection: Connection, items: Sequence[Decided]) -> dic
     c = decisions.c
     found = connection.execute(
         select(c.learner_id, c.declaration_digest, c.ruleset_sha256, c.id).where(
-            c.learner_id.in_(sorted({item.learner_id for item in items})),
-            c.declaration_digest.in_(sorted({item.declaration_digest for item in items})))
+            among(connection, c.learner_id, {item.learner_id for item in items}),
+            among(connection, c.declaration_digest, {item.declaration_digest for item in items}))
     )
     return {(learner, digest, sha): ident for learner, digest, sha, ident in found}
 
@@ -189,11 +169,6 @@ def chain_head(connection: Connection) -> tuple[int, str]:
         select(audit_records.c.id, audit_records.c.hash).order_by(audit_records.c.id.desc()).limit(1)
     ).first()
     return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
-
-
-def _last_decision_id(connection: Connection) -> int:
-    """The highest decision id; decision ids are given under the write lock, in chain order."""
-    return int(connection.execute(select(func.coalesce(func.max(decisions.c.id), 0))).scalar_one())
 
 
 def audit_row(fields: RecordFields, payload_sha256: str | None = None) -> dict[str, object]:
@@ -210,7 +185,7 @@ def _store_new_decisions(connection: Connection, items: Sequence[Decided], decla
                          existing: dict[Key, int], *, operator: str, lang: str, now: datetime,
                          run_id: int | None) -> ChunkResult:
     head_id, prev_hash = chain_head(connection)
-    first_decision = _last_decision_id(connection) + 1
+    first_decision = next_id(connection, decisions)
     when = stamp(now)
     records: list[dict[str, object]] = []
     rows: list[dict[str, object]] = []
@@ -223,6 +198,8 @@ def _store_new_decisions(connection: Connection, items: Sequence[Decided], decla
                                   head_id + 1 + offset, operator, lang, now, run_id))
     append_records(connection, records)
     bulk_insert(connection, decisions, rows)
+    if rows:
+        sync_sequence(connection, decisions)
     known = existing | {key: int(str(row["id"])) for key, row in zip(_keys(rows), rows, strict=True)}
     return ChunkResult(decision_ids=[known[item.key] for item in items], new=len(rows))
 

@@ -248,3 +248,13 @@ def test_two_batches_of_the_same_file_at_once_store_each_decision_once(new_db: o
     finally:
         store.close()
     assert (tmp_path / "1.jsonl").read_bytes() == (tmp_path / "2.jsonl").read_bytes()
+
+
+def test_ids_given_under_the_lock_leave_the_id_sequences_usable(store: Store, example_batch: Path,
+                                                                 tmp_path: Path) -> None:
+    _run(store, head_lines(example_batch, tmp_path / "in.csv", 30), tmp_path)
+    with store.engine.begin() as c:
+        before = c.execute(select(func.max(declarations.c.id))).scalar_one()
+        c.execute(declarations.insert().values(learner_id="L", digest="d" * 64, payload="{}",
+                                               received_at=datetime.now(UTC)))
+        assert c.execute(select(func.max(declarations.c.id))).scalar_one() == before + 1
