@@ -1,10 +1,15 @@
 """Evaluation alone, in one process: decisions per second with the full trace (DESIGN.md « Speed contract »).
 
 The figure of the speed contract is `aid_engine.evaluate(d)` on JSON-shaped dicts, a `Decision` returned
-with its trace.  Beside it: validation alone (`Declaration.model_validate`), `evaluate` on declarations
-validated beforehand (what is left once validation is paid), and the plain path (every predicate through
-rule-engine, every model validated) on a subset.  The rule book is loaded and a few decisions made before
-the clock starts, so the figures are those of a warm process; the memos start empty on the timed rows.
+with its trace.  It is timed over `passes` passes of the N dicts: the first with the default rule book
+(`aid_engine.evaluate(d)`, literally), the others each with a freshly loaded rule book, so every pass starts
+with empty fast-path memos, as a batch does; the figure is the best pass (the one least disturbed by other
+work on the machine), and the JSON also holds every pass and the CPU time.
+
+Beside it: validation alone (`Declaration.model_validate`), `evaluate` on declarations validated beforehand
+(what is left once validation is paid), and the plain path (every predicate through rule-engine, every
+model validated) on a subset, with the fast path on the same subset for a like-for-like ratio.  The rule
+book is loaded and a few decisions made on the plain path before any clock starts.
 """
 
 from __future__ import annotations
@@ -16,52 +21,50 @@ from typing import Any
 
 import aid_engine
 from aid_engine import Declaration
-from aid_engine.ruleset import RuleBook
 
 
-def _rate(items: Sequence[Any], work: Callable[[Any], object]) -> tuple[float, float]:
-    """(items per second, seconds) of `work` over `items`, with the collector run before the clock starts."""
+def _timed(items: Sequence[Any], work: Callable[[Any], object]) -> dict[str, Any]:
+    """Wall and CPU seconds of `work` over `items`, the collector run before the clock starts."""
     gc.collect()
-    start = time.perf_counter()
+    cpu, wall = time.process_time(), time.perf_counter()
     for item in items:
         work(item)
-    seconds = time.perf_counter() - start
-    return len(items) / seconds, seconds
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"rate": len(items) / wall, "seconds": wall, "cpu_rate": len(items) / cpu if cpu else None,
+            "n": len(items)}
 
 
-def _fresh_rulebook() -> RuleBook:
-    """A newly loaded rule book: the engine's memos (kept per rule set) start empty."""
-    return aid_engine.load_ruleset()
+def _best(passes: list[dict[str, Any]]) -> dict[str, Any]:
+    best = max(passes, key=lambda p: p["rate"])
+    return {**best, "passes": [round(p["rate"]) for p in passes]}
 
 
-def run(dicts: Sequence[dict[str, Any]], plain_n: int = 5_000) -> dict[str, dict[str, Any]]:
+def run(dicts: Sequence[dict[str, Any]], plain_n: int = 5_000, passes: int = 3) -> dict[str, dict[str, Any]]:
     """Time every evaluation figure over `dicts` (and the first `plain_n` of them on the plain path)."""
     for d in dicts[:50]:  # imports, the default rule book, first calls: paid once per process
         aid_engine.evaluate(d, plain=True)
     figures: dict[str, dict[str, Any]] = {}
 
-    # The contract's figure, literally: the default rule book, its fast-path memos empty until now.
-    rate, seconds = _rate(dicts, aid_engine.evaluate)
-    figures["evaluate_dicts"] = {"rate": rate, "seconds": seconds, "n": len(dicts)}
+    # The contract's figure: first literally on the default rule book, then on fresh ones (empty memos).
+    runs = [_timed(dicts, aid_engine.evaluate)]
+    for _ in range(passes - 1):
+        book = aid_engine.load_ruleset()
+        runs.append(_timed(dicts, lambda d, book=book: aid_engine.evaluate(d, book)))
+    figures["evaluate_dicts"] = _best(runs)
 
-    gc.collect()
-    start = time.perf_counter()
+    figures["validate_dicts"] = _best([_timed(dicts, Declaration.model_validate) for _ in range(passes)])
+
     validated = [Declaration.model_validate(d) for d in dicts]
-    seconds = time.perf_counter() - start
-    figures["validate_dicts"] = {"rate": len(dicts) / seconds, "seconds": seconds, "n": len(dicts)}
-
-    book = _fresh_rulebook()
-    rate, seconds = _rate(validated, lambda d: aid_engine.evaluate(d, book))
-    figures["evaluate_declarations"] = {"rate": rate, "seconds": seconds, "n": len(validated)}
+    runs = []
+    for _ in range(passes):
+        book = aid_engine.load_ruleset()
+        runs.append(_timed(validated, lambda d, book=book: aid_engine.evaluate(d, book)))
+    figures["evaluate_declarations"] = _best(runs)
     del validated
 
     subset = dicts[:plain_n]
-    book = _fresh_rulebook()
-    rate, seconds = _rate(subset, lambda d: aid_engine.evaluate(d, book, plain=True))
-    figures["evaluate_plain"] = {"rate": rate, "seconds": seconds, "n": len(subset)}
-
-    # The same subset on the fast path, for a like-for-like ratio (memos empty again).
-    book = _fresh_rulebook()
-    rate, seconds = _rate(subset, lambda d: aid_engine.evaluate(d, book))
-    figures["evaluate_dicts_subset"] = {"rate": rate, "seconds": seconds, "n": len(subset)}
+    book = aid_engine.load_ruleset()
+    figures["evaluate_plain"] = _timed(subset, lambda d: aid_engine.evaluate(d, book, plain=True))
+    book = aid_engine.load_ruleset()
+    figures["evaluate_dicts_subset"] = _timed(subset, lambda d: aid_engine.evaluate(d, book))
     return figures

@@ -64,7 +64,16 @@ def machine() -> dict[str, Any]:
         "commit": _git("rev-parse", "--short", "HEAD"),
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "versions": _versions("pydantic", "pydantic_core", "rule_engine", "numpy", "sqlalchemy", "psycopg"),
+        "load_average_at_start": _load(),
     }
+
+
+def _load() -> list[float] | None:
+    """1, 5 and 15-minute load averages: other work on the machine makes every figure lower."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def _git(*args: str) -> str:
@@ -153,8 +162,10 @@ def report(n: int, figures: dict[str, Any]) -> list[dict[str, Any]]:
         return figures[key]["rate"] if key in figures else None
 
     ev = rate("evaluate_dicts")
-    add(f"evaluate(dict), fast path, full trace, N={n:,}", ev, "decisions/s", f"≥ {EVAL_TARGET:,}",
-        _met(ev, EVAL_TARGET, True))
+    passes = len(figures["evaluate_dicts"].get("passes", [1]))
+    add(f"evaluate(dict), fast path, full trace, N={n:,} (best of {passes})", ev, "decisions/s",
+        f"≥ {EVAL_TARGET:,}", _met(ev, EVAL_TARGET, True))
+    add("  the same per CPU second", figures["evaluate_dicts"].get("cpu_rate"), "decisions/s")
     add("  validation alone: Declaration.model_validate(dict)", rate("validate_dicts"), "declarations/s")
     add("  evaluate(Declaration) pre-validated, fast path", rate("evaluate_declarations"), "decisions/s")
     plain_n = figures["evaluate_plain"]["n"]
@@ -210,6 +221,11 @@ def print_table(info: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     print(f"machine: {info['cores']} cores ({info['cores_usable']} usable), {info['cpu'] or 'cpu ?'}, "
           f"{info['memory_mb'] or '?'} MB; Python {info['python']}; aid_engine {info['aid_engine']} "
           f"@ {info['commit'] or '?'}{' (modified)' if info['dirty'] else ''}")
+    load = info.get("load_average_at_start")
+    if load:
+        busy = load[0] > 0.5 * (info["cores_usable"] or 1)
+        print(f"load average at start: {load[0]} {load[1]} {load[2]}, at end: {' '.join(map(str, _load() or []))}"
+              + ("  (the machine was busy: figures are lower than on an idle machine)" if busy else ""))
     width = max(len(r["figure"]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>12}  {'unit':<14}  {'target':<22}  verdict")
     print("-" * (width + 64))
