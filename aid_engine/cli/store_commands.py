@@ -69,7 +69,7 @@ def _start_progress(stack: Any, console: Any) -> Any:
         verb = f"resuming run {run.id} after line {run.lines_done}" if resumed else f"run {run.id}"
         progress = stack.enter_context(Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=console,
+            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=console, transient=True,
             disable=not console.is_terminal))
         task = progress.add_task(verb, total=max(total_lines - 1, 1), rate="")
 
@@ -105,18 +105,20 @@ def batch(
     who = operator_of(operator)
     book = rulebook(rules)
     store = open_db(db)
-    if compare_to is not None:
-        from ..store.runs import run_info
+    try:
+        if compare_to is not None:
+            from ..store.runs import run_info
 
-        run_info(store.engine, compare_to)  # a missing run is an error before the work, not after it
-    with ExitStack() as stack:
-        stack.callback(store.close)
-        console = _progress_console()
-        result = run_batch(store, book, input_file, out=out, rejected=rejected, operator=who,
-                           chunk_size=chunk_size, jobs=jobs or None, on_start=_start_progress(stack, console))
+            run_info(store.engine, compare_to)  # a missing run is an error before the work, not after it
+        with ExitStack() as bar:  # the bar goes before the summary is printed
+            result = run_batch(store, book, input_file, out=out, rejected=rejected, operator=who,
+                               chunk_size=chunk_size, jobs=jobs or None,
+                               on_start=_start_progress(bar, _progress_console()))
         _print_batch(result)
         if compare_to is not None:
             _print_diff(store, compare_to, result.run.id)
+    finally:
+        store.close()
 
 
 def _print_batch(result: BatchResult) -> None:

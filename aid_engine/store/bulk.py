@@ -16,6 +16,9 @@ from typing import Any
 
 from sqlalchemy import ARRAY, Column, ColumnElement, Connection, String, Table, any_, bindparam, func, select, text
 
+from ..errors import StoreError
+from .database import reason_of
+
 
 def among(connection: Connection, column: Column[Any], values: Collection[str]) -> ColumnElement[bool]:
     """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter (thousands cost more there)."""
@@ -59,9 +62,14 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
 
 
 def _copy(connection: Connection, table: Table, columns: list[str], values: list[tuple[object, ...]]) -> None:
+    import psycopg
+
     driver = connection.connection.driver_connection
     if driver is None:  # pragma: no cover - a live connection always has its driver connection
-        raise RuntimeError("no driver connection to copy into")
-    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in values:
-            copy.write_row(row)
+        raise StoreError(f"cannot copy into {table.name}: the connection is closed")
+    try:
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+    except psycopg.Error as exc:  # the driver's own error: say what failed, never the rows' values
+        raise StoreError(f"cannot copy rows into {table.name}: {reason_of(exc)}") from exc
