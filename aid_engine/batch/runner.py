@@ -2,7 +2,8 @@
 
 The input is read once to take its sha256 (the run's identity, with the rule book's fingerprint) and count
 its lines (for the progress bar), then streamed record by record.  Every row is validated and decided with
-the fast path of `evaluate` (the rule book is loaded once); its output lines are written as it goes.  Rows
+the fast path of `evaluate` (the rule book is loaded once; in worker processes when the machine has CPUs to
+spare, see `batch.deciding`); its output lines are written as it goes.  Rows
 past the run's checkpoint are stored in chunks of `chunk_size` rows, one transaction each, the checkpoint
 moving with the chunk.  A run killed at any point and started again with the same command finds its
 checkpoint: rows at or before it are decided again for the output files and the summary but not stored
