@@ -4,13 +4,14 @@
     python -m benchmarks.hotspots batch [--n 100000] [--db URL]  # the batch command, worker processes included
     python -m benchmarks.hotspots summary FILE.raw [--stages eval|batch]
 
-It runs `py-spy record --format raw` (sampling, so the program runs at nearly full speed; `--rate` samples
-per second), keeps the raw file (`--raw FILE`, a flame graph's input) and prints, per process: the share
-of samples in each stage of the work, the functions with the most samples of their own, and the lines of
-aid_engine under which most samples fall (the deepest aid_engine frame of each sample).  Stages are
-recognised by a function on the stack, the first match in the order listed; a sample under none of them
-counts as "other".  Needs py-spy (a dev tool, not a dependency of the package); ptrace must be allowed
-(root, or `kernel.yama.ptrace_scope = 0`).
+It runs `py-spy record --format raw` (sampling: the program is paused for each sample, which keeps the
+stacks exact and slows it by a few percent; `--rate` samples per second; `--idle` samples waiting threads
+too, so that the shares are shares of wall time), keeps the raw file (`--raw FILE`, a flame graph's input)
+and prints, per process: the share of samples in each stage of the work, the functions with the most
+samples of their own, and the lines of aid_engine under which most samples fall (the deepest aid_engine
+frame of each sample).  Stages are recognised by a function on the stack, the first match in the order
+listed; a sample under none of them counts as "other".  Needs py-spy (a dev tool, not a dependency of the
+package); ptrace must be allowed (root, or `kernel.yama.ptrace_scope = 0`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from benchmarks.bench_cold import ROOT, console_script
 
 # (stage, substrings of a frame that put a sample in it), first match wins.
 EVAL_STAGES = (
-    ("validate the dict: Declaration.parse", ("Declaration.parse",)),
+    ("validate the dict: Declaration.parse", ("Declaration.parse", "Declaration.model_validate")),
     ("gates: memo look-ups, steps on a miss", ("_Builder.gates",)),
     ("amount steps", ("_amount_steps",)),
     ("counterfactuals", ("counterfactuals_of",)),
@@ -61,10 +62,12 @@ def _py_spy() -> str:
     return found
 
 
-def record(command: list[str], raw: Path, rate: int, subprocesses: bool = False) -> None:
-    spy = [_py_spy(), "record", "--format", "raw", "--rate", str(rate), "--output", str(raw), "--nonblocking"]
+def record(command: list[str], raw: Path, rate: int, subprocesses: bool = False, idle: bool = False) -> None:
+    spy = [_py_spy(), "record", "--format", "raw", "--rate", str(rate), "--output", str(raw)]
     if subprocesses:
         spy.append("--subprocesses")
+    if idle:  # waiting (disk, database, pipes) sampled too, so the shares are shares of wall time
+        spy.append("--idle")
     subprocess.run([*spy, "--", *command], check=True, cwd=ROOT)
 
 
@@ -132,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", type=Path, help="keep py-spy's raw output here")
     parser.add_argument("--db", help="batch: database URL (default: a temporary SQLite file)")
     parser.add_argument("--stages", choices=("eval", "batch"), default="batch", help="summary: which stages")
+    parser.add_argument("--idle", action="store_true",
+                        help="also sample waiting threads (shares of wall time rather than of CPU time)")
     args = parser.parse_args(argv)
 
     if args.what == "_eval_loop":
@@ -146,14 +151,15 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         raw = args.raw or work / "profile.raw"
         if args.what == "eval":
-            record([sys.executable, "-m", "benchmarks.hotspots", "_eval_loop", "--n", str(args.n)], raw, args.rate)
+            record([sys.executable, "-m", "benchmarks.hotspots", "_eval_loop", "--n", str(args.n)], raw, args.rate,
+                   idle=args.idle)
             summarise(raw, EVAL_STAGES, args.rate)
         else:
             csv_path = work / "declarations.csv"
             synthetic.Synthetic.generate(args.n).write_csv(csv_path)
             db = args.db or f"sqlite:///{work / 'profile.db'}"
             record([console_script(), "batch", str(csv_path), "--out", str(work / "out.jsonl"), "--rejected",
-                    str(work / "rejected.csv"), "--db", db], raw, args.rate, subprocesses=True)
+                    str(work / "rejected.csv"), "--db", db], raw, args.rate, subprocesses=True, idle=args.idle)
             summarise(raw, BATCH_STAGES, args.rate)
     return 0
 
