@@ -32,6 +32,7 @@ from .models import (
     Decision,
     Declaration,
     Echelon,
+    FrozenDict,
     Reason,
     Status,
     TraceStep,
@@ -112,8 +113,10 @@ class _Builder:
         return cls.model_validate(values) if self.plain else assemble(cls, values)
 
     def step(self, rule: str, expression: str, inputs: dict[str, Any], result: Any) -> TraceStep:
-        if not self.plain:  # validation makes them read-only on the plain path; steps are shared on this one
-            inputs = frozen_inputs(inputs)
+        if not self.plain:
+            # Steps are shared on this path, so their inputs are read-only; the engine gives only flat values,
+            # tuples and already frozen ceilings, so one FrozenDict is enough (validation does it on the plain path).
+            inputs = FrozenDict(inputs)
         return self.model(TraceStep, {"rule": rule, "expression": expression, "inputs": inputs, "result": result})
 
     def shared(self, key: tuple[Any, ...], make: Callable[[], TraceStep]) -> TraceStep:
@@ -228,7 +231,7 @@ def evaluate(
         "period.academic_year", ACADEMIC_YEAR_RULE, {"training_start_date": start.isoformat()}, y))]
     gate_steps, reasons = b.gates(d, rs)
     steps += gate_steps
-    failed_gates = [r.code for r in reasons]
+    failed_gates = tuple(r.code for r in reasons)
 
     income_ok = d.income_year == rs.expected_income_year
     steps.append(b.shared(("income", d.income_year), lambda: b.step(
