@@ -272,7 +272,7 @@ def recovery(
         with store.errors(f"compute the recovery of learner {learner_id}"):
             with store.engine.connect() as connection:
                 decisions = queries.learner_decisions(connection, learner_id)
-            stored = recoveries.choose(decisions, day, decision_id)
+            stored = recoveries.choose(decisions, day, decision_id, learner_id)
             try:
                 owed = recoveries.recovery_of(stored, day)
             except ValueError as exc:

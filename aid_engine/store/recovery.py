@@ -103,7 +103,8 @@ def recovery_of(stored: StoredDecision, left_on: date) -> Recovery:
                     paid, tuple(m for m in paid if m > left))
 
 
-def choose(decisions: list[StoredDecision], left_on: date, decision_id: int | None = None) -> StoredDecision:
+def choose(decisions: list[StoredDecision], left_on: date, decision_id: int | None = None,
+           learner_id: str | None = None) -> StoredDecision:
     """The decision a recovery applies to: `decision_id` if given, else the latest granted decision whose
     training holds `left_on`, else the learner's latest granted decision."""
     if decision_id is not None:
@@ -113,7 +114,7 @@ def choose(decisions: list[StoredDecision], left_on: date, decision_id: int | No
         raise NotFound(f"decision {decision_id} is not one of this learner's decisions")
     granted = [d for d in decisions if d.status == "granted"]
     if not granted:
-        learner = decisions[0].learner_id if decisions else "?"
+        learner = decisions[0].learner_id if decisions else learner_id
         raise NotFound(f"learner {learner} has no granted decision in the store: nothing was paid")
     holding = [d for d in granted if training_dates(d.decision)[0] <= left_on <= training_dates(d.decision)[1]]
     return (holding or granted)[-1]
