@@ -1,4 +1,5 @@
-"""`aid-engine batch`, `audit verify|show`, `replay`, `recovery`, `diff` and `db upgrade`: the store's commands.
+"""`aid-engine batch`, `audit verify|show`, `replay`, `recovery`, `diff`, `purge` and `db upgrade`: the store's
+commands.
 
 Every command that touches the store takes `--db URL` after the subcommand (default `$AID_ENGINE_DB`, else
 `sqlite:///aid_engine.db` here).  The store, the batch and rich are imported inside the commands, so that
@@ -142,7 +143,8 @@ def audit_verify(db: DbOption = None) -> None:
     finally:
         store.close()
     typer.echo(f"audit chain intact: {report.records} record(s) ({report.decisions} decision(s), "
-               f"{report.recoveries} recovery record(s)); head {report.head_hash}")
+               f"{report.recoveries} recovery record(s)"
+               + (f", {report.purges} purge record(s)" if report.purges else "") + f"); head {report.head_hash}")
 
 
 @audit_app.command("show")
@@ -175,6 +177,8 @@ def _entry_json(e: Any) -> dict[str, Any]:
 
 def _entry_text(e: Any) -> str:
     p = e.payload
+    if e.kind == "purge":
+        return f"declaration purged: {len(p['fields_blanked'])} personal field(s) blanked"
     if e.kind == "recovery":
         return (f"decision {e.decision_id}: left on {p['left_on']}, {len(p['months_undue'])} instalment(s) "
                 f"owed back = {p['amount_owed']} €")
@@ -345,10 +349,38 @@ def db_upgrade(db: DbOption = None) -> None:
         typer.echo(f"{store.shown_url}: schema upgraded from {before or 'empty'} to {after}")
 
 
+def purge(
+    before: Annotated[str, typer.Option("--before", help="Purge the declarations received before this day "
+                                        "(YYYY-MM-DD, UTC).")],
+    db: DbOption = None,
+    operator: OperatorOption = None,
+) -> None:
+    """Efface les données personnelles des déclarations reçues avant une date (la piste d'audit reste vérifiable)."""
+    from ..store.purge import KEPT_FIELDS, purge_before
+
+    try:
+        day = date.fromisoformat(before)
+    except ValueError:
+        raise typer.BadParameter(f"{before!r} is not a date like 2025-01-31", param_hint="--before") from None
+    who = operator_of(operator)
+    store = open_db(db)
+    try:
+        with store.errors(f"purge the declarations received before {day.isoformat()}"):
+            done = purge_before(store.engine, day, operator=who)
+    finally:
+        store.close()
+    if not done.declarations:
+        typer.echo(f"no declaration received before {day.isoformat()} left to purge")
+        return
+    typer.echo(f"{done.declarations} declaration(s) received before {day.isoformat()} purged (kept: "
+               f"{', '.join(KEPT_FIELDS)}); audit records {done.first_record}–{done.last_record}")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(batch)
     app.add_typer(audit_app, name="audit")
     app.command()(replay)
     app.command()(recovery)
     app.command()(diff)
+    app.command()(purge)
     app.add_typer(db_app, name="db")

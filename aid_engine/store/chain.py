@@ -21,20 +21,22 @@ from sqlalchemy import Connection, Engine, func, select
 
 from ..errors import AuditChainBroken
 from .canonical import GENESIS, RecordFields, sha256_hex
+from .purge import PURGE_KIND
 from .tables import audit_records, decisions, declarations
-from .writer import DECISION_KIND
+from .writer import DECISION_KIND, RECOVERY_KIND
 
 PAGE = 2000
 
 
 @dataclass(frozen=True, slots=True)
 class ChainReport:
-    """An intact chain: how many records of each kind, and the head's hash."""
+    """An intact chain: how many records of each kind (decision, recovery, purge), and the head's hash."""
 
     records: int
     decisions: int
     recoveries: int
     head_hash: str
+    purges: int = 0
 
 
 def _pages(connection: Connection, statement: Any, key: Any) -> Iterator[Any]:
@@ -68,7 +70,8 @@ def walk_chain(connection: Connection) -> ChainReport:
         _check_record(row, prev_id, prev_hash)
         prev_id, prev_hash = int(row["id"]), str(row["hash"])
         kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
-    return ChainReport(prev_id, kinds[DECISION_KIND], prev_id - kinds[DECISION_KIND], prev_hash)
+    return ChainReport(prev_id, kinds[DECISION_KIND], kinds.get(RECOVERY_KIND, 0), prev_hash,
+                       kinds.get(PURGE_KIND, 0))
 
 
 _COLUMNS = ("learner_id", "status", "echelon", "points_de_charge", "months", "academic_year")
