@@ -198,18 +198,24 @@ def read_csv(binary: Iterable[bytes], source: str) -> Iterator[Record]:
     header_line = next(text, None)
     if header_line is None or not header_line.strip():
         raise InputFileError(source, "is empty: a CSV batch starts with a header line", line=1)
+    if 1 in lines.bad:
+        raise InputFileError(source, "is not UTF-8 text (a CSV batch is UTF-8, with or without a BOM)", line=1)
     delimiter = delimiter_of(header_line)
     header = check_header(next(csv.reader([header_line], delimiter=delimiter)), source)
     records = csv.reader(text, delimiter=delimiter)
     ends_at = 1
-    try:
-        for cells in records:
+    while True:
+        try:
+            cells = next(records)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a cell over the csv module's size limit: this record only is rejected
             start, ends_at = ends_at + 1, records.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
+            yield Record(start, "", rejection=Rejection(start, "", (ROW,), f"is not readable CSV ({exc})"))
+            continue
+        start, ends_at = ends_at + 1, records.line_num + 1
+        if any(cell.strip() for cell in cells):
             yield _csv_row(header, cells, start, ends_at, lines.bad)
-    except csv.Error as exc:
-        raise InputFileError(source, f"is not readable CSV from here on ({exc})", line=ends_at + 1) from None
 
 
 def _csv_row(header: list[str], cells: list[str], start: int, end: int, bad: set[int]) -> Record:

