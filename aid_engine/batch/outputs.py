@@ -3,7 +3,8 @@
 `--out` holds exactly one decision JSON per valid input row, compact, each line ending in `\\n`, nothing
 else.  `--rejected` has the header `line,learner_id,field,reason`, then one line per rejected row.  Both are
 written to a `.part` file beside the target and renamed into place only when the whole input was read, so a
-file with the target's name is always complete.  A cell starting with = + - @, a tab or a carriage return is
+file with the target's name is always complete; a run that fails removes its `.part` files, and a failed write
+(a full disk) is an error naming the file.  A cell starting with = + - @, a tab or a carriage return is
 prefixed with `'`, so a spreadsheet never runs it as a formula.
 
 They must never write anything but these lines.
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import TextIO
@@ -37,6 +40,15 @@ def _part(path: Path) -> Path:
     return path.with_name(path.name + ".part")
 
 
+@contextmanager
+def _writing(path: Path | None) -> Iterator[None]:
+    """Turn a failed write (a full disk, an I/O error) into an error naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputFileError(str(path), f"cannot be written ({exc.strerror or type(exc).__name__})") from None
+
+
 def _open(path: Path) -> TextIO:
     try:
         return _part(path).open("w", encoding="utf-8", newline="")
@@ -58,28 +70,42 @@ class Outputs:
 
     def decision(self, decision_json: str) -> None:
         if self.out is not None:
-            self.out.write(decision_json + "\n")
+            with _writing(self.out_path):
+                self.out.write(decision_json + "\n")
 
     def rejection(self, rejection: Rejection) -> None:
         if self._csv is not None:
-            self._csv.writerow((str(rejection.line), neutralised(rejection.learner_id),
-                                neutralised(";".join(rejection.fields)), neutralised(rejection.reason)))
+            with _writing(self.rejected_path):
+                self._csv.writerow((str(rejection.line), neutralised(rejection.learner_id),
+                                    neutralised(";".join(rejection.fields)), neutralised(rejection.reason)))
 
     def _close(self) -> None:
-        for handle in (self.out, self.rejected):
-            if handle is not None:
-                handle.close()
+        for handle, path in ((self.out, self.out_path), (self.rejected, self.rejected_path)):
+            if handle is not None and not handle.closed:
+                with _writing(path):
+                    handle.close()
 
     def commit(self) -> None:
         """Close the files and put them in place under their target names."""
         self._close()
         for path in (self.out_path, self.rejected_path):
             if path is not None:
-                os.replace(_part(path), path)
+                with _writing(path):
+                    os.replace(_part(path), path)
 
     def __enter__(self) -> Outputs:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self._close()
+        if exc is None:
+            self._close()
+            return
+        for handle in (self.out, self.rejected):  # a failed run leaves no partial file behind
+            if handle is not None:
+                with suppress(OSError):
+                    handle.close()
+        for path in (self.out_path, self.rejected_path):
+            if path is not None:
+                with suppress(OSError):
+                    _part(path).unlink(missing_ok=True)

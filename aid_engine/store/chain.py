@@ -3,8 +3,9 @@
 `verify` walks `audit_records` in chain order and, for each record, checks that it comes right after the
 one before (no id missing), that its previous-record hash is that record's hash (not inserted or moved out
 of order) and that its own hash still matches its content (not altered).  Then every decision row must
-agree with the audit record holding its JSON, every decision record must still have its decision row, and
-every declaration not purged must still match its digest.  The first failure raises `AuditChainBroken`
+agree with the audit record holding its JSON, every decision record must still have its decision row, every
+declaration not purged must still match its digest, and every declaration marked purged must have its `purge`
+record in the chain.  The first failure raises `AuditChainBroken`
 naming the record.
 
 It reads only: it must never repair, rewrite or skip a record, and its messages carry ids, never values.
@@ -142,6 +143,21 @@ def check_declarations(connection: Connection) -> None:
                                            "digest this record holds")
 
 
+def check_purges(connection: Connection) -> None:
+    """Every declaration marked purged has its purge record in the chain: a mark set by hand could hide an edit."""
+    c, a = declarations.c, audit_records.c
+    has_record = select(a.id).where(a.kind == PURGE_KIND, a.declaration_digest == c.digest).exists()
+    row = connection.execute(
+        select(c.id, c.digest).where(c.purged_at.is_not(None), ~has_record).order_by(c.id).limit(1)
+    ).first()
+    if row is not None:
+        record = connection.execute(
+            select(func.min(a.id)).where(a.declaration_digest == row.digest)
+        ).scalar_one()
+        raise AuditChainBroken(record, f"declaration {row.id} is marked purged without a purge record in the "
+                                       "chain: it was edited by hand, not purged by `aid-engine purge`")
+
+
 def verify(engine: Engine) -> ChainReport:
     """Verify the whole audit trail (see the module docstring); return what was checked."""
     with engine.connect() as connection:
@@ -150,4 +166,5 @@ def verify(engine: Engine) -> ChainReport:
         report = walk_chain(connection)
         check_decisions(connection)
         check_declarations(connection)
+        check_purges(connection)
     return report

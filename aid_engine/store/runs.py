@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 import socket
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import NotFound
 from .database import RUN_LOCK_CLASS, write_transaction
@@ -27,6 +29,7 @@ from .writer import utc_now
 
 RUNNING = "running"
 DONE = "done"
+RELEASED = 0  # owner_pid of an unfinished run its process let go of: any process may resume it
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +56,26 @@ class RunInfo:
 
 @dataclass(slots=True)
 class Claim:
-    """A run this process works on; `holder` keeps PostgreSQL's advisory lock until `release`."""
+    """A run this process works on; `holder` keeps PostgreSQL's advisory lock until `release`; on SQLite,
+    `engine` lets `release` hand an unfinished run back (owner pid 0) so that the next process resumes it even
+    while this one lives on (a library caller, or the same command run again after a full disk)."""
 
     run: RunInfo
     resumed: bool
     holder: Connection | None = None
+    engine: Engine | None = None
 
     def release(self) -> None:
         if self.holder is not None:
             self.holder.close()
             self.holder = None
+        if self.engine is not None:
+            engine, self.engine = self.engine, None
+            # A store that fails (full, read-only) keeps the pid: the next process resumes once this one is gone.
+            with suppress(SQLAlchemyError), write_transaction(engine) as connection:
+                connection.execute(update(batch_runs).where(
+                    batch_runs.c.id == self.run.id, batch_runs.c.status == RUNNING,
+                    batch_runs.c.owner_pid == os.getpid()).values(owner_pid=RELEASED))
 
 
 def _identity() -> tuple[str, int]:
@@ -113,12 +126,12 @@ def _claim_sqlite(engine: Engine, values: dict[str, Any]) -> Claim:
     host, pid = values["owner_host"], values["owner_pid"]
     with write_transaction(engine) as connection:
         for row in _candidates(connection, values["input_sha256"], values["rules_fingerprint"]):
-            if row["owner_host"] == host and not pid_alive(row["owner_pid"]):
+            if row["owner_pid"] == RELEASED or (row["owner_host"] == host and not pid_alive(row["owner_pid"])):
                 connection.execute(update(batch_runs).where(batch_runs.c.id == row["id"])
                                    .values(owner_pid=pid, owner_host=host))
-                return Claim(RunInfo.of(row), resumed=True)
+                return Claim(RunInfo.of(row), resumed=True, engine=engine)
         ident = connection.execute(insert(batch_runs).values(**values).returning(batch_runs.c.id)).scalar_one()
-        return Claim(RunInfo.of({**values, "id": ident}), resumed=False)
+        return Claim(RunInfo.of({**values, "id": ident}), resumed=False, engine=engine)
 
 
 def _claim_postgresql(engine: Engine, values: dict[str, Any]) -> Claim:

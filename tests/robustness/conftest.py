@@ -1,26 +1,17 @@
 """Fixtures of the robustness suite: the store suite's databases (SQLite, and PostgreSQL when
 `$AID_ENGINE_TEST_PG_URL` is set — required under CI by `$AID_ENGINE_REQUIRE_PG`), a valid declaration to
-spoil, the command line in process and as a subprocess, and a scan for traceback text."""
+spoil, a file writer.  Helpers are in `robust_helpers`."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
-STORE_TESTS = ROOT / "tests" / "store"
-for where in (STORE_TESTS, EXAMPLES):
-    if str(where) not in sys.path:
-        sys.path.insert(0, str(where))
+from robust_helpers import EXAMPLES, STORE_TESTS
 
 
 def _store_conftest() -> Any:
@@ -38,30 +29,6 @@ pg_url = _store.pg_url
 new_db = _store.new_db
 db_url = _store.db_url
 store = _store.store
-pg_base_url = _store.pg_base_url
-PgSchemas = _store.PgSchemas
-
-runner = CliRunner(env={"COLUMNS": "240", "NO_COLOR": "1", "TERM": "dumb"})
-TRACEBACK_WORDS = ("Traceback", 'File "', "internal error")
-
-
-def cli(*args: str) -> Any:
-    """`aid-engine ARGS` in process (typer's CliRunner); stdout and stderr apart."""
-    from aid_engine.cli import app
-
-    return runner.invoke(app, list(args))
-
-
-def aid_engine_process(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    """`aid-engine ARGS` as its own process."""
-    return subprocess.run([sys.executable, "-m", "aid_engine", *args], capture_output=True, text=True,
-                          timeout=timeout, check=False)
-
-
-def assert_clean_failure(output: str) -> None:
-    """A failure said in words: no traceback, no internal error."""
-    for word in TRACEBACK_WORDS:
-        assert word not in output, output[-2000:]
 
 
 @pytest.fixture

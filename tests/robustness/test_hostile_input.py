@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import assert_clean_failure, cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from robust_helpers import HEADER, assert_clean_failure, cli, csv_line, csv_row
 from strategies import base_declaration, declarations
 
 from aid_engine import Decision, DeclarationError, NoRulesetInForce, default_rulebook, evaluate
@@ -150,17 +150,11 @@ def test_deep_nesting_huge_literals_and_duplicates_are_input_file_errors(text: s
 # -- the CSV row reader -----------------------------------------------------------------------------------------
 
 
-def _csv_row(**changes: str | None) -> dict[str, str | None]:
-    row = {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in base_declaration().items()}
-    row.update(changes)
-    return {k: v for k, v in row.items() if v is not None}
-
-
 @FUZZ
 @given(field=st.sampled_from(DECLARATION_FIELDS), cell=st.text(max_size=30))
 def test_any_csv_cell_is_read_or_refused_naming_its_column(field: str, cell: str) -> None:
     try:
-        declaration = Declaration.from_csv_row(_csv_row(**{field: cell}), line=7)
+        declaration = Declaration.from_csv_row(csv_row(**{field: cell}), line=7)
     except DeclarationError as exc:
         assert exc.line == 7
         named = {p.field for p in exc.problems}
@@ -175,7 +169,7 @@ def test_any_csv_cell_is_read_or_refused_naming_its_column(field: str, cell: str
        extra=st.dictionaries(st.text(min_size=1, max_size=20).filter(lambda k: k.strip() not in DECLARATION_FIELDS),
                              st.text(max_size=10), max_size=2))
 def test_missing_and_extra_csv_columns_are_named(dropped: set[str], extra: dict[str, str]) -> None:
-    row = _csv_row(**dict.fromkeys(dropped)) | extra
+    row = csv_row(**dict.fromkeys(dropped)) | extra
     required_gone = dropped - {"residence_years", "sex", "birth_date"}
     if not required_gone and not extra:
         Declaration.from_csv_row(row)
@@ -188,7 +182,7 @@ def test_missing_and_extra_csv_columns_are_named(dropped: set[str], extra: dict[
 
 def test_a_row_longer_than_the_header_names_the_row() -> None:
     with pytest.raises(DeclarationError, match="more cells than the header"):
-        Declaration.from_csv_row({**_csv_row(), None: ["x"]})  # type: ignore[dict-item]
+        Declaration.from_csv_row({**csv_row(), None: ["x"]})  # type: ignore[dict-item]
 
 
 # -- batch files ------------------------------------------------------------------------------------------------
@@ -209,18 +203,10 @@ def test_random_bytes_as_a_batch_file_give_rows_or_an_input_file_error(tmp_path_
         assert (row.declaration is None) != (row.rejection is None)
 
 
-HEADER = ";".join(DECLARATION_FIELDS)
-
-
-def _csv_line(**changes: str) -> str:
-    row = _csv_row(**changes)
-    return ";".join(row.get(f, "") or "" for f in DECLARATION_FIELDS)
-
-
 def test_a_10_mb_cell_rejects_its_row_and_the_batch_goes_on(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
-    path.write_text("\n".join([HEADER, _csv_line(learner_id="A"), _csv_line(learner_id="B", fabrique_id="F" * 10**7),
-                               _csv_line(learner_id="C", revenu_brut_global="9" * 100_000), _csv_line(learner_id="D")])
+    path.write_text("\n".join([HEADER, csv_line(learner_id="A"), csv_line(learner_id="B", fabrique_id="F" * 10**7),
+                               csv_line(learner_id="C", revenu_brut_global="9" * 100_000), csv_line(learner_id="D")])
                     + "\n", encoding="utf-8")
     rows = list(read_rows(path))
     assert [r.line for r in rows] == [2, 3, 4, 5]
@@ -231,16 +217,16 @@ def test_a_10_mb_cell_rejects_its_row_and_the_batch_goes_on(tmp_path: Path) -> N
 
 def test_a_utf16_csv_is_refused_as_not_utf8_at_line_1(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
-    path.write_bytes(f"{HEADER}\n{_csv_line()}\n".encode("utf-16"))
+    path.write_bytes(f"{HEADER}\n{csv_line()}\n".encode("utf-16"))
     with pytest.raises(InputFileError, match=r"line 1: is not UTF-8"):
         list(read_rows(path))
 
 
 def test_a_latin1_row_is_rejected_and_the_others_are_decided(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
-    path.write_bytes(f"{HEADER}\n{_csv_line(learner_id='A')}\n".encode()
-                     + f"{_csv_line(learner_id='B', fabrique_id='Fabrique Élysée')}\n".encode("latin-1")
-                     + f"{_csv_line(learner_id='C')}\n".encode())
+    path.write_bytes(f"{HEADER}\n{csv_line(learner_id='A')}\n".encode()
+                     + f"{csv_line(learner_id='B', fabrique_id='Fabrique Élysée')}\n".encode("latin-1")
+                     + f"{csv_line(learner_id='C')}\n".encode())
     rows = list(read_rows(path))
     assert [r.rejection.reason if r.rejection else "ok" for r in rows] == ["ok", "is not UTF-8 text", "ok"]
 
@@ -275,10 +261,10 @@ def test_check_of_a_hostile_file_exits_2_naming_the_file_without_a_traceback(
 
 
 def test_a_hostile_batch_file_is_read_to_its_end_with_each_bad_row_rejected(tmp_path: Path) -> None:
-    lines = [HEADER, _csv_line(learner_id="OK-1"), _csv_line(learner_id="BIG", fabrique_id="F" * 10**7),
-             _csv_line(learner_id="NAN", revenu_brut_global="NaN"), _csv_line(learner_id="EXP", distance_km="1e400"),
-             _csv_line(learner_id="FEB30", training_start_date="2023-02-30"), "a;b;c",
-             _csv_line(learner_id="NEG", revenu_brut_global="-0,01"), _csv_line(learner_id="OK-2")]
+    lines = [HEADER, csv_line(learner_id="OK-1"), csv_line(learner_id="BIG", fabrique_id="F" * 10**7),
+             csv_line(learner_id="NAN", revenu_brut_global="NaN"), csv_line(learner_id="EXP", distance_km="1e400"),
+             csv_line(learner_id="FEB30", training_start_date="2023-02-30"), "a;b;c",
+             csv_line(learner_id="NEG", revenu_brut_global="-0,01"), csv_line(learner_id="OK-2")]
     path = tmp_path / "in.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = cli("batch", str(path), "--db", f"sqlite:///{tmp_path / 's.db'}", "--out", str(tmp_path / "o.jsonl"),

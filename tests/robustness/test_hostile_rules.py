@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, assert_clean_failure, cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from robust_helpers import ROOT, assert_clean_failure, cli
 
 from aid_engine import RulesetError
 from aid_engine.ruleset import load

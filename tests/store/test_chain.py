@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from store_helpers import drop_triggers
 from aid_engine import AuditChainBroken, Declaration, evaluate
 from aid_engine.store import Store
 from aid_engine.store.canonical import GENESIS, RecordFields, declaration_digest
+from aid_engine.store.purge import purge_before
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -151,9 +153,15 @@ def test_an_edited_declaration_no_longer_matches_its_digest(filled: Store) -> No
 
 
 def test_a_purged_declaration_leaves_the_chain_verifiable(filled: Store) -> None:
+    purged = purge_before(filled.engine, date(2999, 1, 1), operator="tester")
+    report = filled.verify()
+    assert (report.records, report.decisions, report.purges) == (8 + purged.declarations, 8, purged.declarations)
+
+
+def test_a_purge_mark_set_by_hand_is_named(filled: Store) -> None:
     with filled.engine.begin() as c:
         c.execute(text("UPDATE declarations SET payload = '{}', purged_at = CURRENT_TIMESTAMP WHERE id = 2"))
-    assert filled.verify().records == 8
+    assert "purged without a purge record" in str(_broken(filled))
 
 
 def test_saving_the_same_decision_again_adds_nothing(filled: Store) -> None:
