@@ -45,6 +45,10 @@ class Rejection:
         message = str(exc)
         return cls(line, learner_id, (field,), message.removeprefix(f"{field}: "))
 
+    def __reduce__(self) -> tuple[type[Rejection], tuple[object, ...]]:
+        """Pickled as a tuple of its values (between worker processes): faster than a frozen dataclass's state."""
+        return Rejection, (self.line, self.learner_id, self.fields, self.reason)
+
 
 @dataclass(frozen=True, slots=True)
 class Record:
@@ -56,6 +60,10 @@ class Record:
     cells: dict[str, str] | None = None
     raw: bytes | None = None
     rejection: Rejection | None = None
+
+    def __reduce__(self) -> tuple[type[Record], tuple[object, ...]]:
+        """Pickled as a tuple of its values (sent to worker processes): faster than a frozen dataclass's state."""
+        return Record, (self.line, self.learner_id, self.cells, self.raw, self.rejection)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from ..models import Declaration
@@ -29,7 +31,12 @@ def canonical_json(value: Any) -> str:
     >>> canonical_json({"b": 1, "a": ["é", None]})
     '{"a":["é",null],"b":1}'
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
+
+
+# One encoder made once: `json.dumps` with options builds a new one at every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_SORTED_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # for dicts already in key order
 
 
 def sha256_hex(text: str) -> str:
@@ -43,7 +50,33 @@ def sha256_hex(text: str) -> str:
 
 def declaration_json(declaration: Declaration) -> str:
     """The canonical JSON of a validated declaration: what the `declarations` table keeps."""
-    return canonical_json(declaration.model_dump(mode="json"))
+    values = declaration.__dict__
+    return "{" + ",".join([key + _json_value(values[name]) for name, key in _DECLARATION_KEYS]) + "}"
+
+
+def _json_value(value: Any) -> str:
+    """A declaration field's value in JSON, as `canonical_json(model_dump(mode="json"))` writes it (dates
+    ISO, decimals as text, strings through `json`'s own escaping)."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is date:
+        return f'"{value.isoformat()}"'
+    if kind is Decimal:
+        return _string(str(value))
+    return str(_SORTED_ENCODER.encode(value))  # pragma: no cover - every field is one of the kinds above
+
+
+_string: Callable[[str], str] = json.encoder.encode_basestring  # the C escaper of ensure_ascii=False
+# (field, its JSON key and colon) in sorted order: the canonical JSON built directly, no model_dump, no sort
+_DECLARATION_KEYS: tuple[tuple[str, str], ...] = tuple((name, _string(name) + ":")
+                                                       for name in sorted(Declaration.model_fields))
 
 
 def declaration_digest(declaration: Declaration) -> str:

