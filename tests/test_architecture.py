@@ -102,7 +102,8 @@ def violations_in(source: str, name: str) -> list[str]:
 
 def test_the_core_modules_are_the_expected_ones() -> None:
     names = {_name(p) for p in CORE}
-    assert {"models/__init__.py", "models/declaration.py", "models/decision.py", "money.py", "periods.py", "errors.py", "engine.py", "explain.py", "ruleset/__init__.py",
+    assert {"models/__init__.py", "models/declaration.py", "models/decision.py",
+            "money.py", "periods.py", "errors.py", "engine.py", "explain.py", "ruleset/__init__.py",
             "ruleset/loader.py", "ruleset/model.py", "ruleset/expressions.py"} <= names
 
 
