@@ -7,11 +7,12 @@ latest Alembic revision; a database at an older revision is refused until `aid-e
 Writes that touch the audit chain run in `write_transaction`: SQLite `BEGIN IMMEDIATE` (the database's one
 writer lock, taken before the chain's head is read) and on PostgreSQL `pg_advisory_xact_lock` (held until
 commit), so concurrent writers never fork the chain.  Error messages name the database with its password
-hidden and never carry a row's values.
+hidden and never carry a row's values; nor do SQLAlchemy's logs at any level (parameters hidden, rows dropped).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,8 +67,23 @@ def db_errors(url: str, doing: str) -> Iterator[None]:
         raise StoreError(f"{shown_url(url)}: cannot {doing}: {reason_of(exc)}") from exc
 
 
+class _NoRows(logging.Filter):
+    """SQLAlchemy's engine logger at DEBUG writes every result row, and rows hold declarations (personal data):
+    those records are dropped.  Statements stay; their parameters are hidden by `hide_parameters=True`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
+
+
+def _keep_rows_out_of_logs() -> None:
+    engine_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, _NoRows) for f in engine_logger.filters):
+        engine_logger.addFilter(_NoRows())
+
+
 def create(url: str) -> Engine:
     """An engine for a SQLite or PostgreSQL URL, SQLite set up for one writer at a time and WAL readers."""
+    _keep_rows_out_of_logs()
     try:
         parsed = make_url(url)
         backend = parsed.get_backend_name()
@@ -75,14 +91,14 @@ def create(url: str) -> Engine:
             raise StoreError(f"{shown_url(url)}: only sqlite:///FILE and postgresql+psycopg://… are supported")
         if backend == "sqlite":
             return _sqlite_engine(url)
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StoreError(f"{shown_url(url)}: not a database URL ({reason_of(exc)}); "
                          "use sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB") from exc
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
