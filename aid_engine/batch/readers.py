@@ -209,7 +209,11 @@ def read_csv(binary: Iterable[bytes], source: str) -> Iterator[Record]:
     if 1 in lines.bad:
         raise InputFileError(source, "is not UTF-8 text (a CSV batch is UTF-8, with or without a BOM)", line=1)
     delimiter = delimiter_of(header_line)
-    header = check_header(next(csv.reader([header_line], delimiter=delimiter)), source)
+    try:
+        columns = next(csv.reader([header_line], delimiter=delimiter))
+    except csv.Error as exc:  # e.g. a carriage return inside the header line
+        raise InputFileError(source, f"the header line is not readable CSV ({exc})", line=1) from None
+    header = check_header(columns, source)
     records = csv.reader(text, delimiter=delimiter)
     ends_at = 1
     while True:

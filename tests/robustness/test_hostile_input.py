@@ -274,3 +274,19 @@ def test_a_hostile_batch_file_is_read_to_its_end_with_each_bad_row_rejected(tmp_
     assert len((tmp_path / "o.jsonl").read_text().splitlines()) == 2
     rejected = (tmp_path / "r.csv").read_text().splitlines()[1:]
     assert [r.split(",")[0] for r in rejected] == ["3", "4", "5", "6", "7", "8"]
+
+
+@pytest.mark.parametrize("header", ["learner_id;appl\rication_date", "learner_id\r;x"])
+def test_a_carriage_return_inside_the_csv_header_is_an_input_file_error(tmp_path: Path, header: str) -> None:
+    path = tmp_path / "in.csv"  # found by the atheris run: csv.Error escaped as an internal error
+    path.write_bytes(f"{header}\n{csv_line()}\n".encode())
+    with pytest.raises(InputFileError, match=r"line 1: the header line is not readable CSV"):
+        list(read_rows(path))
+
+
+def test_a_carriage_return_inside_a_csv_row_rejects_that_row_only(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    lines = [HEADER, csv_line(learner_id="A"), csv_line(learner_id="B", fabrique_id="F\rX"), csv_line(learner_id="C")]
+    path.write_bytes(("\n".join(lines) + "\n").encode())
+    rows = list(read_rows(path))
+    assert [r.rejection is None for r in rows] == [True, False, True]
