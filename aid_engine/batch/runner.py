@@ -3,12 +3,16 @@
 The input is read once to take its sha256 (the run's identity, with the rule book's fingerprint) and count
 its lines (for the progress bar), then streamed record by record.  Every row is validated and decided with
 the fast path of `evaluate` (the rule book is loaded once; in worker processes when the machine has CPUs to
-spare, see `batch.deciding`); its output lines are written as it goes.  Rows
-past the run's checkpoint are stored in chunks of `chunk_size` rows, one transaction each, the checkpoint
-moving with the chunk.  A run killed at any point and started again with the same command finds its
-checkpoint: rows at or before it are decided again for the output files and the summary but not stored
-again, rows after it are stored — nothing lost, nothing twice.  Re-running a finished file stores nothing
-new: the idempotency key already holds every decision.
+spare, see `batch.deciding`); its output lines are written as it goes.  Rows past the run's checkpoint are
+stored in chunks of `chunk_size` rows, one transaction each, the checkpoint moving with the chunk; a writer
+thread stores each chunk while this thread reads and decides the next (one chunk stored while the next is
+gathered, so memory stays flat), and a store error stops the run at the next chunk with the store's message,
+the chunk that failed rolled back and nothing stored after it.
+
+A run killed at any point and started again with the same command finds its checkpoint: rows at or before
+it are decided again for the output files and the summary but not stored again, rows after it are stored —
+nothing lost, nothing twice.  Re-running a finished file stores nothing new: the idempotency key already
+holds every decision.
 
 It must never hold the file or the decisions in memory, and never stop at a bad row.
 """
@@ -16,6 +20,8 @@ It must never hold the file or the decisions in memory, and never stop at a bad 
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,15 +71,72 @@ class BatchResult:
     summary: Summary
 
 
-class _Chunks:
-    """The rows past the checkpoint, gathered and stored a chunk at a time."""
+class _Writer:
+    """Stores chunks in a thread of its own, in the order given: the database works (and the driver waits
+    for it, the GIL released) while the caller decides the next chunk.  `submit` blocks until the chunk
+    before is stored (at most two chunks alive: one being stored, one being gathered); the first error is
+    raised to the caller at its next `submit` or at `close`, and every chunk after a failed one is dropped,
+    so the checkpoint stays on the last chunk stored."""
 
-    def __init__(self, store: Store, claim: Claim, summary: Summary, operator: str, lang: str, size: int):
-        self.store, self.claim, self.summary = store, claim, summary
-        self.operator, self.lang, self.size = operator, lang, size
+    _STOP = None
+
+    def __init__(self, store: Store, operator: str, lang: str) -> None:
+        self.store, self.operator, self.lang = store, operator, lang
+        self.flushes = 0
+        self.error: BaseException | None = None
+        self.abandoned = False
+        self.queue: queue.Queue[tuple[list[Decided], Checkpoint] | None] = queue.Queue()
+        self.free = threading.Semaphore(1)
+        self.thread = threading.Thread(target=self._run, name="aid-engine batch writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (job := self.queue.get()) is not self._STOP:
+            try:
+                if self.error is None and not self.abandoned:
+                    self._write(*job)
+            except BaseException as exc:  # raised again in the caller's thread
+                self.error = exc
+            finally:
+                job = None  # the chunk's memory goes before the caller gathers the next
+                self.free.release()
+
+    def _write(self, items: list[Decided], checkpoint: Checkpoint) -> None:
+        self.store.write(items, operator=self.operator, lang=self.lang, checkpoint=checkpoint)
+        self.flushes += 1
+        if self.flushes & (self.flushes - 1) == 0:  # after chunks 1, 2, 4, 8 …: the tables doubled
+            self.store.refresh_statistics()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, items: list[Decided], checkpoint: Checkpoint) -> None:
+        self.free.acquire()
+        self._raise()
+        self.queue.put((items, checkpoint))
+
+    def close(self) -> None:
+        """Wait for every chunk submitted to be stored; raise the first error."""
+        self.queue.put(self._STOP)
+        self.thread.join()
+        self._raise()
+
+    def abandon(self) -> None:
+        """Stop without storing the chunks still waiting (the one being written finishes or rolls back)."""
+        self.abandoned = True
+        if self.thread.is_alive():
+            self.queue.put(self._STOP)
+            self.thread.join()
+
+
+class _Chunks:
+    """The rows past the checkpoint, gathered a chunk at a time and handed to the writer."""
+
+    def __init__(self, writer: _Writer, claim: Claim, summary: Summary, size: int):
+        self.writer, self.claim, self.summary, self.size = writer, claim, summary, size
         self.items: list[Decided] = []
         self.rows = 0
-        self.flushes = 0
         self.last_line = claim.run.lines_done
 
     def add(self, line: int, decided: Decided | None) -> None:
@@ -90,11 +153,8 @@ class _Chunks:
         if not self.rows:
             return
         checkpoint = Checkpoint(self.claim.run.id, self.last_line, self.summary.decided, self.summary.rejected)
-        self.store.write(self.items, operator=self.operator, lang=self.lang, checkpoint=checkpoint)
+        self.writer.submit(self.items, checkpoint)
         self.items, self.rows = [], 0
-        self.flushes += 1
-        if self.flushes & (self.flushes - 1) == 0:  # after chunks 1, 2, 4, 8 …: the tables doubled
-            self.store.refresh_statistics()
 
 
 def run_batch(store: Store, book: RuleBook, path: Path, *, out: Path | None = None, rejected: Path | None = None,
@@ -118,8 +178,13 @@ def run_batch(store: Store, book: RuleBook, path: Path, *, out: Path | None = No
             progress = on_start(claim.run, claim.resumed, print_.lines) if on_start else None
             summary = Summary()
             with Outputs(out, rejected) as outputs:
-                chunks = _Chunks(store, claim, summary, operator, lang, chunk_size)
-                last_line = _process(decider.decide(read_records(path)), chunks, summary, outputs, progress)
+                writer = _Writer(store, operator, lang)
+                try:
+                    chunks = _Chunks(writer, claim, summary, chunk_size)
+                    last_line = _process(decider.decide(read_records(path)), chunks, summary, outputs, progress)
+                    writer.close()
+                finally:
+                    writer.abandon()
                 with store.errors("finish the batch run"):
                     finish_run(store.engine, claim.run.id, lines_done=last_line, rows_decided=summary.decided,
                                rows_rejected=summary.rejected)

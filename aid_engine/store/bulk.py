@@ -12,6 +12,7 @@ Only `store.writer` uses them, inside a write transaction; they must never commi
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ARRAY, Column, ColumnElement, Connection, String, Table, any_, bindparam, func, select, text
@@ -40,12 +41,30 @@ def sync_sequence(connection: Connection, table: Table) -> None:
             f"(SELECT coalesce(max(id), 1) FROM {table.name}))"))
 
 
+_NOTHING = object()
+
+
 def _values(connection: Connection, table: Table, columns: list[str],
             rows: Sequence[Mapping[str, object]]) -> list[tuple[object, ...]]:
     dialect = connection.dialect
-    convert = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
-    return [tuple(row[name] if f is None else f(row[name]) for name, f in zip(columns, convert, strict=True))
-            for row in rows]
+    convert = [(i, f) for i, name in enumerate(columns)
+               if (f := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    get = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    if not convert:
+        return [get(row) for row in rows]
+    last: list[tuple[object, object]] = [(_NOTHING, None)] * len(columns)
+    values: list[tuple[object, ...]] = []
+    for row in rows:
+        cells = list(get(row))
+        for i, f in convert:  # the same object as the row before (a chunk's timestamp) converted once
+            cell = cells[i]
+            seen, converted = last[i]
+            if cell is not seen:
+                converted = f(cell)
+                last[i] = (cell, converted)
+            cells[i] = converted
+        values.append(tuple(cells))
+    return values
 
 
 def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> None:

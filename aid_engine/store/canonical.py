@@ -114,7 +114,25 @@ class RecordFields:
         >>> r.hash() == r.hash() and len(r.hash()) == 64
         True
         """
+        payload_digest = payload_sha256 or sha256_hex(self.payload)
+        if type(self.id) is int and all(type(getattr(self, name)) is str for name in _TEXT_FIELDS):
+            return sha256_hex(self._header_json(payload_digest))
         header = {name: getattr(self, name) for name in self.__slots__ if name != "payload"}
-        header["payload_sha256"] = payload_sha256 or sha256_hex(self.payload)
+        header["payload_sha256"] = payload_digest
         header["chain_version"] = CHAIN_VERSION
         return sha256_hex(canonical_json(header))
+
+    def _header_json(self, payload_digest: str) -> str:
+        """`canonical_json` of the hashed header, written out in its sorted key order (the same text, built
+        without a dict or a sort: the batch hashes one record per row)."""
+        s = _string
+        return (f'{{"chain_version":{CHAIN_VERSION},"declaration_digest":{s(self.declaration_digest)},'
+                f'"engine_version":{s(self.engine_version)},"id":{int.__repr__(self.id)},"kind":{s(self.kind)},'
+                f'"learner_id":{s(self.learner_id)},"operator":{s(self.operator)},'
+                f'"payload_sha256":{s(payload_digest)},"prev_hash":{s(self.prev_hash)},'
+                f'"recorded_at":{s(self.recorded_at)},"ruleset_id":{s(self.ruleset_id)},'
+                f'"ruleset_sha256":{s(self.ruleset_sha256)}}}')
+
+
+_TEXT_FIELDS = ("kind", "learner_id", "declaration_digest", "ruleset_id", "ruleset_sha256", "engine_version",
+                "operator", "recorded_at", "prev_hash")
