@@ -1,5 +1,6 @@
-"""The batch's writer thread: a store error stops the run with the store's message, the chunk that failed
-stored not at all, the chunks before it stored whole with their checkpoint, and a new run resumes there."""
+"""The batch's writer (a thread on PostgreSQL, inline on SQLite): a store error stops the run with the store's
+message, the chunk that failed stored not at all, the chunks before it stored whole with their checkpoint, and
+a new run resumes there."""
 
 from __future__ import annotations
 
