@@ -44,6 +44,7 @@ from .periods import months_begun
 from .ruleset import ECHELONS_DOWN, Gate, RuleBook, RuleSet
 
 _M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
 
 STATUS_RULE = (
     "a failing gate → refused; else income_year not the expected year → review; "
@@ -119,25 +120,24 @@ class _Builder:
             inputs = FrozenDict(inputs)
         return self.model(TraceStep, {"rule": rule, "expression": expression, "inputs": inputs, "result": result})
 
-    def shared(self, key: tuple[Any, ...], make: Callable[[], TraceStep]) -> TraceStep:
-        """A step that depends only on `key`: made once per rule set on the fast path."""
+    def _cached(self, which: str, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
+        """What depends only on `key`: made once per rule set and language on the fast path, always on the plain."""
         if self.memo is None:
             return make()
-        step = self.memo.steps.get(key)
-        if step is None:
-            step = make()
-            self.memo.remember(self.memo.steps, key, step)
-        return step
+        cache: dict[tuple[Any, ...], _T] = getattr(self.memo, which)
+        value = cache.get(key)
+        if value is None:
+            value = make()
+            self.memo.remember(cache, key, value)
+        return value
+
+    def shared(self, key: tuple[Any, ...], make: Callable[[], TraceStep]) -> TraceStep:
+        """A trace step that depends only on `key`."""
+        return self._cached("steps", key, make)
 
     def shared_reason(self, key: tuple[Any, ...], make: Callable[[], Reason]) -> Reason:
-        """A reason that depends only on `key`: made once per rule set and language on the fast path."""
-        if self.memo is None:
-            return make()
-        reason = self.memo.condition_reasons.get(key)
-        if reason is None:
-            reason = make()
-            self.memo.remember(self.memo.condition_reasons, key, reason)
-        return reason
+        """The reason of a failed condition that depends only on `key`."""
+        return self._cached("condition_reasons", key, make)
 
     def reason(self, gate: Gate) -> Reason:
         values = {"code": gate.code, "message": gate.message.get(self.lang), "legal_ref": gate.legal_ref}
