@@ -36,6 +36,9 @@ def neutralised(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
+_BUFFER = 1 << 20  # a decision line is ≈ 4.4 KB: the default 8 KB buffer made one write call per two lines
+
+
 def _part(path: Path) -> Path:
     return path.with_name(path.name + ".part")
 
@@ -51,7 +54,7 @@ def _writing(path: Path | None) -> Iterator[None]:
 
 def _open(path: Path) -> TextIO:
     try:
-        return _part(path).open("w", encoding="utf-8", newline="")
+        return _part(path).open("w", encoding="utf-8", newline="", buffering=_BUFFER)
     except OSError as exc:
         raise InputFileError(str(path), f"cannot be written ({exc.strerror})") from None
 
