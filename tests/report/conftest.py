@@ -12,8 +12,8 @@ The PostgreSQL cases are skipped without `$AID_ENGINE_TEST_PG_URL` unless `$AID_
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -34,8 +34,6 @@ from aid_engine.store.tables import decisions, declarations
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_BATCH = ROOT / "examples" / "batch.csv"
-PG_ENV = "AID_ENGINE_TEST_PG_URL"
-REQUIRE_PG_ENV = "AID_ENGINE_REQUIRE_PG"
 RUN_1_DAY = datetime(2025, 1, 15, 10, 30, tzinfo=UTC)
 RUN_2_DAY = datetime(2025, 2, 20, 23, 59, tzinfo=UTC)
 PURGED_KEEPING_PAYLOAD = "EDGE-006"   # purged_at set, payload left as it was: still unknown
@@ -73,12 +71,13 @@ class Programme:
 
 
 def _pg_url() -> str:
-    url = os.environ.get(PG_ENV)
-    if url:
-        return url
-    if os.environ.get(REQUIRE_PG_ENV):
-        pytest.fail(f"{REQUIRE_PG_ENV} is set but {PG_ENV} is not: the PostgreSQL tests must run")
-    pytest.skip(f"no PostgreSQL server: set {PG_ENV} (bash .ci/with-postgres.sh CMD starts one)")
+    """The PostgreSQL server of the run, or skip (fail under CI): the store suite's rule, shared."""
+    spec = importlib.util.spec_from_file_location("store_conftest", Path(__file__).resolve().parent.parent
+                                                  / "store" / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    store_conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(store_conftest)
+    return str(store_conftest.pg_base_url())
 
 
 @pytest.fixture(scope="session")
