@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from ._version import __version__
 from .errors import NoRulesetInForce
 from .explain import ceiling_reason, counterfactuals_of, income_year_reason
+from .memo import remember
 from .models import (
     Counterfactuals,
     Decision,
@@ -82,10 +83,6 @@ class _Memo:
     ceiling_rows: dict[int, dict[str, str]] = field(default_factory=dict)
     condition_reasons: dict[tuple[Any, ...], Reason] = field(default_factory=dict)
 
-    def remember(self, cache: dict[Any, Any], key: Any, value: Any) -> None:
-        if len(cache) >= MEMO_LIMIT:
-            cache.clear()
-        cache[key] = value
 
 
 def _fast_builder(ruleset: RuleSet, lang: str) -> _Builder:
@@ -128,7 +125,7 @@ class _Builder:
         value = cache.get(key)
         if value is None:
             value = make()
-            self.memo.remember(cache, key, value)
+            remember(cache, key, value, MEMO_LIMIT)
         return value
 
     def shared(self, key: tuple[Any, ...], make: Callable[[], TraceStep]) -> TraceStep:
@@ -171,7 +168,7 @@ class _Builder:
                 values = key if len(gate.predicate.symbols) > 1 else (key,)
                 passed = gate.predicate.fast(dict(zip(gate.predicate.symbols, values, strict=True)))
                 hit = (passed, self.gate_step(gate, values, passed))
-                self.memo.remember(cache, key, hit)
+                remember(cache, key, hit, MEMO_LIMIT)
             steps.append(hit[1])
             if not hit[0]:
                 failed.append(self.reason(gate))

@@ -21,7 +21,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "aid_engine"
 CORE = sorted(
-    [PACKAGE / f"{name}.py" for name in ("money", "periods", "errors", "engine", "explain")]
+    [PACKAGE / f"{name}.py" for name in ("money", "memo", "periods", "errors", "engine", "explain")]
     + list((PACKAGE / "models").glob("*.py"))
     + [p for p in (PACKAGE / "ruleset").glob("*.py") if not p.name.startswith("_parser_tables")]
 )

@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["aid_engine.money", "aid_engine.periods", "aid_engine.engine", "aid_engine.explain", "aid_engine.errors"]
+MODULES = ["aid_engine.money", "aid_engine.memo", "aid_engine.periods", "aid_engine.engine", "aid_engine.explain",
+           "aid_engine.errors"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PlainSerializer, PlainValidator, StrictInt, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from ..memo import remember
 from ..money import parse_decimal
 
 Profile = Literal["unqualified", "graduate_jobseeker", "graduate_reconversion", "other"]
@@ -29,6 +30,7 @@ DISTANCE_MAX = Decimal("40000")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+PARSE_MEMO_LIMIT = 50_000
 _PARSED_DATES: dict[str, date] = {}  # dates repeat a lot in a batch: parse each text once (bounded)
 
 
@@ -43,10 +45,7 @@ def _iso_date(value: object) -> date:
                 parsed = date.fromisoformat(value)
             except ValueError:
                 raise PydanticCustomError("iso_date", "is not a calendar date (no such day)") from None
-            if len(_PARSED_DATES) >= 50_000:
-                _PARSED_DATES.clear()
-            _PARSED_DATES[value] = parsed
-            return parsed
+            return remember(_PARSED_DATES, value, parsed, PARSE_MEMO_LIMIT)
         raise PydanticCustomError("iso_date", "is not a date like 2024-09-01")
     if isinstance(value, datetime):
         raise PydanticCustomError("iso_date", "is a date and time; give a date like 2024-09-01")
@@ -65,10 +64,7 @@ def _bounded_decimal(name: str, places: int, maximum: Decimal) -> PlainValidator
             if known is not None:
                 return known
             number = checked(value)
-            if len(parsed) >= 50_000:
-                parsed.clear()
-            parsed[value] = number
-            return number
+            return remember(parsed, value, number, PARSE_MEMO_LIMIT)
         return checked(value)
 
     def checked(value: object) -> Decimal:
