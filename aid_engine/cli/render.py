@@ -160,9 +160,7 @@ def print_decision(decision: Decision, console: Console, lang: str = "fr") -> No
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def print_trace(decision: Decision, console: Console, lang: str = "fr") -> None:

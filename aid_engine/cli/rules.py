@@ -58,7 +58,7 @@ def show(year: Annotated[str, typer.Argument(help="Academic year, e.g. 2024-2025
         gates.add_row(gate.id, gate.code, gate.predicate.text, gate.legal_ref)
     console.print(gates)
     console.print(f"income year expected: {rs.expected_income_year} ({rs.income_year.source})")
-    console.print(f"points, distance: {rs.distance_expression()}  [{rs.distance_source}]")
+    console.print(f"points, distance: {rs.distance_rule}  [{rs.distance_source}]")
     console.print(f"points, children: {rs.per_child} per child, {rs.per_child_in_higher_education} per child in "
                   f"higher education  [{rs.children_source}]")
     console.print(f"table rows: 0 … {rs.last_row} ({rs.last_row_source})")
@@ -95,8 +95,8 @@ def diff_lines(a: RuleSet, b: RuleSet) -> list[str]:
                if a.ceilings.of(e, r) != b.ceilings.of(e, r)]
     for e, r in changed:
         lines.append(f"ceiling {e} at {r} points: {a.ceilings.of(e, r)} → {b.ceilings.of(e, r)}")
-    if a.distance_expression() != b.distance_expression():
-        lines.append(f"distance points: {a.distance_expression()} → {b.distance_expression()}")
+    if a.distance_rule != b.distance_rule:
+        lines.append(f"distance points: {a.distance_rule} → {b.distance_rule}")
     if (a.per_child, a.per_child_in_higher_education) != (b.per_child, b.per_child_in_higher_education):
         lines.append(f"children points: {a.per_child}/{a.per_child_in_higher_education} → "
                      f"{b.per_child}/{b.per_child_in_higher_education}")

@@ -134,7 +134,7 @@ class RuleSet:
         } | {None: (ZERO, ZERO)})
         object.__setattr__(self, "_ref", RulesetRef(id=self.id, sha256=self.sha256))
         object.__setattr__(self, "label", self.year.label)
-        object.__setattr__(self, "distance_rule", self.distance_expression())
+        object.__setattr__(self, "distance_rule", self._distance_text())
         object.__setattr__(self, "children_rule", (
             f"{self.per_child} × (dependent_children − children_in_higher_education) + "
             f"{self.per_child_in_higher_education} × children_in_higher_education"))
@@ -174,7 +174,7 @@ class RuleSet:
         index = bisect_left(self._ascending[row], rbg)
         return ECHELONS_DOWN[index] if index < len(ECHELONS_DOWN) else None
 
-    def distance_expression(self) -> str:
+    def _distance_text(self) -> str:
         parts = []
         for band, nxt in zip(self.distance_bands, (*self.distance_bands[1:], None), strict=True):
             upper = f"{nxt.from_km})" if nxt else "∞)"
