@@ -9,7 +9,7 @@ grant whose start date is unknown (a blanked declaration) is set apart, never gi
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -52,19 +52,19 @@ def cash_flow_of(grants: Iterable[DecisionFacts]) -> CashFlow:
     )
 
 
-def _by_month(instalments: list[Instalment]) -> tuple[MonthAmount, ...]:
+def _totals(instalments: list[Instalment], key: Callable[[Instalment], str]) -> list[tuple[str, int, Decimal]]:
+    """(key, instalments, amount) per value of `key`, in key order."""
     amounts: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
     counts: dict[str, int] = defaultdict(int)
     for i in instalments:
-        amounts[i.month] += i.amount
-        counts[i.month] += 1
-    return tuple(MonthAmount(month, counts[month], amounts[month]) for month in sorted(amounts))
+        amounts[key(i)] += i.amount
+        counts[key(i)] += 1
+    return [(k, counts[k], amounts[k]) for k in sorted(amounts)]
+
+
+def _by_month(instalments: list[Instalment]) -> tuple[MonthAmount, ...]:
+    return tuple(MonthAmount(*t) for t in _totals(instalments, lambda i: i.month))
 
 
 def _by_learner(instalments: list[Instalment]) -> tuple[LearnerCashFlow, ...]:
-    amounts: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    counts: dict[str, int] = defaultdict(int)
-    for i in instalments:
-        amounts[i.learner_id] += i.amount
-        counts[i.learner_id] += 1
-    return tuple(LearnerCashFlow(learner, counts[learner], amounts[learner]) for learner in sorted(amounts))
+    return tuple(LearnerCashFlow(*t) for t in _totals(instalments, lambda i: i.learner_id))
