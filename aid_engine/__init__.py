@@ -16,6 +16,7 @@ from typing import Any
 
 from . import engine as _engine
 from ._version import __version__
+from .engine import Lang
 from .errors import (
     AidEngineError,
     AuditChainBroken,
@@ -40,6 +41,7 @@ __all__ = [
     "DeclarationError",
     "FieldProblem",
     "InputFileError",
+    "Lang",
     "NoRulesetInForce",
     "NotFound",
     "Reason",
@@ -66,9 +68,10 @@ def evaluate(
     declaration: Declaration | Mapping[str, Any],
     ruleset: RuleSet | RuleBook | None = None,
     *,
-    lang: str = "fr",
-    plain: bool = False,
+    lang: Lang = "fr",
 ) -> Decision:
-    """Decide a declaration; see `aid_engine.engine.evaluate`. `ruleset=None`: the default rule book."""
-    return _engine.evaluate(declaration, ruleset if ruleset is not None else default_rulebook(),
-                            lang=lang, plain=plain)
+    """Decide a declaration; see `aid_engine.engine.evaluate`. `ruleset=None`: the default rule book.
+
+    `lang` ("fr" or "en") is the language of the reasons' messages; any other value is a `ValueError`.
+    """
+    return _engine.evaluate(declaration, ruleset if ruleset is not None else default_rulebook(), lang=lang)

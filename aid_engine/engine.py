@@ -1,14 +1,18 @@
 """The decision: `evaluate(declaration, ruleset) -> Decision` (décret n° 2017-548, arts. 1 to 3).
 
-It applies DESIGN.md's policy decisions in order: academic year of the training start date, every gate
-(all failures listed), income year, points de charge (distance + children, table row capped at 17), échelon
-by RBG ≤ ceiling, status by precedence, amounts.  The trace records every rule and table look-up with what
-it read and what it gave.
+`evaluate` reads top to bottom as the decree applied in order: academic year of the training start date,
+every gate (all failures listed), income year, points de charge (distance + children, table row capped at
+17), échelon by RBG ≤ ceiling, status by precedence, amounts.  Each of those is a small step function
+`(rules, declaration, *earlier values) -> (value, Line)`, declared with the declaration fields it reads
+(`@step("training_start_date")`); the `Line` is its trace step (rule, expression, inputs, result) and, when a
+condition fails, the reason.
 
-Two paths give identical decisions.  The plain path evaluates each predicate with rule-engine and
-validates every model it builds.  The fast path (the default) memoises, per rule set and language, each
-gate's result and trace step on the values it reads, and every step that depends on few values (shared
-immutable steps), and assembles the models without re-validation.  Tests prove the two paths equal.
+Memoisation is derived, never written by hand: a step's value and line depend only on the rule set, the
+fields it declares and the earlier values it is given, so the engine keys its memo on exactly those, read
+from the declaration by the step's own field list.  The memos are the engine's (one `_Engine` per rule set and
+language, kept here), not the rule set's.  The plain path is the same code without memos: every predicate is
+evaluated with rule-engine, every model validated, and each step sees a view of the declaration that refuses
+any field it did not declare — so a step that reads more than it says fails the tests that compare the paths.
 
 This module must never do I/O, read the clock or draw a random number.
 """
@@ -16,42 +20,86 @@ This module must never do I/O, read the clock or draw a random number.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any, TypeVar, cast
-
-from pydantic import BaseModel
+from types import UnionType
+from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar, Union, get_args, get_origin
+from weakref import WeakKeyDictionary
 
 from ._version import __version__
 from .errors import NoRulesetInForce
-from .explain import ceiling_reason, counterfactuals_of, income_year_reason
+from .explain import counterfactuals_of
 from .memo import remember
-from .models import (
-    Counterfactuals,
-    Decision,
-    Declaration,
-    Echelon,
-    FrozenDict,
-    Reason,
-    Status,
-    TraceStep,
-    assemble,
-    frozen_inputs,
-)
-from .money import to_cents
+from .models import Counterfactuals, Decision, Declaration, Echelon, Reason, Status, TraceStep
+from .models.decision import FrozenDict, assemble
+from .money import display, to_cents
 from .periods import months_begun
-from .ruleset import ECHELONS_DOWN, Gate, RuleBook, RuleSet
+from .ruleset import Condition, Gate, RuleBook, RuleSet
 
-_M = TypeVar("_M", bound=BaseModel)
+Lang = Literal["fr", "en"]
+LANGS: tuple[str, ...] = get_args(Lang)
 _T = TypeVar("_T")
 
-STATUS_RULE = (
-    "a failing gate → refused; else income_year not the expected year → review; "
-    "else revenu_brut_global above the 0bis ceiling → refused; else granted"
-)
-ACADEMIC_YEAR_RULE = "the 1 September → 31 August year containing training_start_date"
+
+def as_lang(value: str) -> Lang:
+    """`value` as a language of the messages; a `ValueError` if it is neither "fr" nor "en".
+
+    >>> as_lang("en")
+    'en'
+    """
+    if value == "fr":
+        return "fr"
+    if value == "en":
+        return "en"
+    raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {value!r}")
+
+# A memo is emptied when it grows past this many entries, so memory stays flat over any number of
+# decisions (keys holding dates or amounts can take many values over a long batch).
+MEMO_LIMIT = 20_000
+
+
+# -- what a step gives --------------------------------------------------------------------------------------
+
+
+class Failed(NamedTuple):
+    """A condition that failed (a gate, the income year, the ceiling) and the values its message names."""
+
+    condition: Gate | Condition
+    values: tuple[tuple[str, object], ...] = ()
+
+
+class Line(NamedTuple):
+    """A step's line of the trace; `failed` when the step is a condition that does not hold."""
+
+    rule: str
+    expression: str
+    inputs: dict[str, Any]
+    result: Any
+    failed: Failed | None = None
+
+
+class Step(Generic[_T]):
+    """A step of the decision: its function and the declaration fields it reads (the memo key's one source)."""
+
+    __slots__ = ("fn", "key", "reads", "shared")
+
+    def __init__(self, fn: Callable[..., tuple[_T, Line]], reads: tuple[str, ...], shared: bool) -> None:
+        self.fn, self.reads, self.shared = fn, reads, shared
+        self.key: Callable[[Declaration], Any] = attrgetter(*reads) if reads else _nothing
+
+    def __repr__(self) -> str:
+        return f"<step {getattr(self.fn, '__name__', '?')} reads {self.reads}>"
+
+
+def _nothing(_: object) -> tuple[()]:
+    return ()
+
+
+def step(*reads: str, shared: bool = True) -> Callable[[Callable[..., tuple[_T, Line]]], Step[_T]]:
+    """Declare a step and the fields of the declaration it reads.  `shared=False`: not worth a memo (its
+    inputs take too many values for a hit to come back)."""
+    return lambda fn: Step(fn, reads, shared)
 
 
 def json_value(value: object) -> Any:
@@ -67,130 +115,104 @@ def json_value(value: object) -> Any:
     return value
 
 
-# A memo is emptied when it grows past this many entries, so memory stays flat over any number of
-# decisions (keys holding dates can take many values over a long batch).
-MEMO_LIMIT = 20_000
+# -- the steps, in the order of the decree ------------------------------------------------------------------
+
+ACADEMIC_YEAR_RULE = "the 1 September → 31 August year containing training_start_date"
+STATUS_RULE = (
+    "a failing gate → refused; else income_year not the expected year → review; "
+    "else revenu_brut_global above the 0bis ceiling → refused; else granted"
+)
 
 
-@dataclass
-class _Memo:
-    """Per rule set and language: gate outcomes, reasons and steps keyed on the values they read."""
-
-    gates: list[dict[Any, tuple[bool, TraceStep]]]
-    readers: list[Callable[[Declaration], Any]]
-    reasons: dict[str, Reason] = field(default_factory=dict)
-    steps: dict[tuple[Any, ...], TraceStep] = field(default_factory=dict)
-    ceiling_rows: dict[int, dict[str, str]] = field(default_factory=dict)
-    condition_reasons: dict[tuple[Any, ...], Reason] = field(default_factory=dict)
+@step("training_start_date")
+def academic_year(rs: RuleSet, d: Declaration) -> tuple[str, Line]:
+    """DESIGN.md policy 1: the barème of the academic year holding the training start date."""
+    return rs.label, Line("period.academic_year", ACADEMIC_YEAR_RULE,
+                          {"training_start_date": d.training_start_date.isoformat()}, rs.label)
 
 
+def gate_step(gate: Gate, plain: bool) -> Step[bool]:
+    """Policy 5: a gate of the rules, reading exactly the fields of its predicate (rule-engine on the plain path,
+    its compiled closure on the fast path: tests prove them equal)."""
+    evaluate_predicate = gate.predicate.__call__ if plain else gate.predicate.fast
+    symbols = gate.predicate.symbols
 
-def _fast_builder(ruleset: RuleSet, lang: str) -> _Builder:
-    """The fast path's builder of a rule set and language, with its memo: made once, kept on the rule set."""
-    builder = ruleset.engine_cache.get(lang)
-    if builder is None:
-        memo = _Memo(
-            gates=[{} for _ in ruleset.gates],
-            readers=[attrgetter(*g.predicate.symbols) for g in ruleset.gates],
-        )
-        builder = ruleset.engine_cache[lang] = _Builder(memo, lang)
-    return cast(_Builder, builder)
+    def passes(rs: RuleSet, d: Declaration) -> tuple[bool, Line]:
+        values = {name: getattr(d, name) for name in symbols}
+        passed = evaluate_predicate(values)
+        inputs = {name: json_value(value) for name, value in values.items()}
+        return passed, Line(gate.id, gate.predicate.text, inputs, passed, None if passed else Failed(gate))
 
-
-class _Builder:
-    """Builds the models of a decision: validated (plain path) or assembled (fast path), memo or not."""
-
-    __slots__ = ("lang", "memo", "plain")
-
-    def __init__(self, memo: _Memo | None, lang: str) -> None:
-        self.memo = memo
-        self.plain = memo is None
-        self.lang = lang
-
-    def model(self, cls: type[_M], values: dict[str, Any]) -> _M:
-        return cls.model_validate(values) if self.plain else assemble(cls, values)
-
-    def step(self, rule: str, expression: str, inputs: dict[str, Any], result: Any) -> TraceStep:
-        if not self.plain:
-            # Steps are shared on this path, so their inputs are read-only; the engine gives only flat values,
-            # tuples and already frozen ceilings, so one FrozenDict is enough (validation does it on the plain path).
-            inputs = FrozenDict(inputs)
-        return self.model(TraceStep, {"rule": rule, "expression": expression, "inputs": inputs, "result": result})
-
-    def _cached(self, which: str, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
-        """What depends only on `key`: made once per rule set and language on the fast path, always on the plain."""
-        if self.memo is None:
-            return make()
-        cache: dict[tuple[Any, ...], _T] = getattr(self.memo, which)
-        value = cache.get(key)
-        if value is None:
-            value = make()
-            remember(cache, key, value, MEMO_LIMIT)
-        return value
-
-    def shared(self, key: tuple[Any, ...], make: Callable[[], TraceStep]) -> TraceStep:
-        """A trace step that depends only on `key`."""
-        return self._cached("steps", key, make)
-
-    def shared_reason(self, key: tuple[Any, ...], make: Callable[[], Reason]) -> Reason:
-        """The reason of a failed condition that depends only on `key`."""
-        return self._cached("condition_reasons", key, make)
-
-    def reason(self, gate: Gate) -> Reason:
-        values = {"code": gate.code, "message": gate.message.get(self.lang), "legal_ref": gate.legal_ref}
-        if self.memo is None:
-            return Reason.model_validate(values)
-        reason = self.memo.reasons.get(gate.code)
-        if reason is None:
-            reason = self.memo.reasons[gate.code] = assemble(Reason, values)
-        return reason
-
-    def gate_step(self, gate: Gate, values: tuple[Any, ...], passed: bool) -> TraceStep:
-        inputs = {name: json_value(v) for name, v in zip(gate.predicate.symbols, values, strict=True)}
-        return self.step(gate.id, gate.predicate.text, inputs, passed)
-
-    def gates(self, declaration: Declaration, ruleset: RuleSet) -> tuple[list[TraceStep], list[Reason]]:
-        """Every gate, in rules order: its trace step, and the reason of each that fails."""
-        steps: list[TraceStep] = []
-        failed: list[Reason] = []
-        if self.memo is None:
-            for gate in ruleset.gates:
-                values = tuple(getattr(declaration, n) for n in gate.predicate.symbols)
-                passed = gate.predicate.on(declaration)
-                steps.append(self.gate_step(gate, values, passed))
-                if not passed:
-                    failed.append(self.reason(gate))
-            return steps, failed
-        for gate, cache, read in zip(ruleset.gates, self.memo.gates, self.memo.readers, strict=True):
-            key = read(declaration)
-            hit = cache.get(key)
-            if hit is None:
-                values = key if len(gate.predicate.symbols) > 1 else (key,)
-                passed = gate.predicate.fast(dict(zip(gate.predicate.symbols, values, strict=True)))
-                hit = (passed, self.gate_step(gate, values, passed))
-                remember(cache, key, hit, MEMO_LIMIT)
-            steps.append(hit[1])
-            if not hit[0]:
-                failed.append(self.reason(gate))
-        return steps, failed
-
-    def ceiling_row(self, rs: RuleSet, row: int) -> dict[str, str]:
-        """The ceilings read at `row`, from échelon 7 to 0bis, as the trace records them."""
-        if self.memo is not None and row in self.memo.ceiling_rows:
-            return self.memo.ceiling_rows[row]
-        values: dict[str, str] = frozen_inputs({e: str(rs.ceilings.of(e, row)) for e in ECHELONS_DOWN})
-        if self.memo is not None:
-            self.memo.ceiling_rows[row] = values
-        return values
+    passes.__name__ = gate.id
+    return Step(passes, symbols, shared=True)
 
 
-def resolve(ruleset: RuleSet | RuleBook, start: date) -> RuleSet:
-    """The rule set that decides a training starting on `start`; `NoRulesetInForce` if none."""
-    if isinstance(ruleset, RuleBook):
-        return ruleset.in_force(start)
-    if not ruleset.covers(start):
-        raise NoRulesetInForce(start.isoformat(), ruleset.year.label)
-    return ruleset
+@step("income_year")
+def income_year(rs: RuleSet, d: Declaration) -> tuple[bool, Line]:
+    """Policy 6: the income of the first year of the academic year − 2; another year goes to review."""
+    ok = d.income_year == rs.expected_income_year
+    failed = None if ok else Failed(rs.income_year, (("expected_income_year", rs.expected_income_year),
+                                                      ("academic_year", rs.label)))
+    return ok, Line(f"{rs.income_year.id}<{rs.label}>",
+                    f"income_year == {rs.expected_income_year}  (first year of {rs.label} − {rs.income_year_offset})",
+                    {"income_year": d.income_year}, ok, failed)
+
+
+@step("distance_km", shared=False)
+def distance_points(rs: RuleSet, d: Declaration) -> tuple[int, Line]:
+    """Policy 3: the points of the half-open distance band holding distance_km."""
+    points = rs.distance_points(d.distance_km)
+    return points, Line(f"points.distance<{rs.label}>", rs.distance_rule, {"distance_km": str(d.distance_km)}, points)
+
+
+@step("dependent_children", "children_in_higher_education")
+def children_points(rs: RuleSet, d: Declaration) -> tuple[int, Line]:
+    """Policy 3: points per dependent child, more per child in higher education."""
+    children, in_he = d.dependent_children, d.children_in_higher_education
+    points = rs.children_points(children, in_he)
+    return points, Line(f"points.children<{rs.label}>", rs.children_rule,
+                        {"dependent_children": children, "children_in_higher_education": in_he}, points)
+
+
+@step()
+def points_de_charge(rs: RuleSet, d: Declaration, distance: int, children: int) -> tuple[int, Line]:
+    """Policy 3: the decision's points de charge, the sum uncapped."""
+    points = distance + children
+    return points, Line(f"points.total<{rs.label}>",
+                        "distance points + children points (the decision's points_de_charge, uncapped)",
+                        {"distance_points": distance, "children_points": children}, points)
+
+
+@step()
+def table_row(rs: RuleSet, d: Declaration, points: int) -> tuple[int, Line]:
+    """Policy 3: the tables' row, min(points, 17)."""
+    row = rs.row_of(points)
+    capped = f": the tables stop at {rs.last_row} points, row {rs.last_row} used for {points}" if (
+        points > rs.last_row) else ""
+    return row, Line(f"bareme.row<{rs.label}>", f"min(points_de_charge, {rs.last_row}){capped}",
+                     {"points_de_charge": points}, row)
+
+
+@step("revenu_brut_global", shared=False)
+def echelon_reached(rs: RuleSet, d: Declaration, row: int, points: int) -> tuple[Echelon | None, Line]:
+    """Policy 4: the highest échelon whose ceiling at the row is ≥ the RBG; none above the 0bis ceiling."""
+    rbg = d.revenu_brut_global
+    reached = rs.echelon_of(rbg, row)
+    failed = None if reached is not None else Failed(rs.income_ceiling, (
+        ("ceiling_0bis", rs.ceilings.of("0bis", row)), ("points", points)))
+    return reached, Line(
+        f"{rs.income_ceiling.id}<{rs.label}>",
+        "the highest échelon of 7, 6, …, 1, 0bis whose ceiling at this row is ≥ revenu_brut_global",
+        {"revenu_brut_global": str(rbg), "row": row, "ceilings": rs.ceiling_texts[row]}, reached, failed)
+
+
+@step()
+def decision_status(rs: RuleSet, d: Declaration, failed_gates: tuple[str, ...], income_ok: bool,
+                    reached: Echelon | None) -> tuple[Status, Line]:
+    """Policy 6: a failing gate → refused; else a wrong income year → review; else the barème."""
+    status = status_of(bool(failed_gates), income_ok, reached)
+    return status, Line("decision.status", STATUS_RULE, {
+        "failed_gates": failed_gates, "income_year_matches": income_ok, "echelon_reached": reached}, status)
 
 
 def status_of(gates_failed: bool, income_ok: bool, reached: Echelon | None) -> Status:
@@ -206,115 +228,274 @@ def status_of(gates_failed: bool, income_ok: bool, reached: Echelon | None) -> S
     return "refused" if reached is None else "granted"
 
 
-def evaluate(
-    declaration: Declaration | Mapping[str, Any],
-    ruleset: RuleSet | RuleBook,
-    *,
-    lang: str = "fr",
-    plain: bool = False,
-) -> Decision:
+@step()
+def annual_amount(rs: RuleSet, d: Declaration, echelon: Echelon | None) -> tuple[Decimal, Line]:
+    """Policy 7: the 10-month rate of the échelon in the academic year; 0.00 without an échelon."""
+    annual = rs.amounts_of(echelon)[0]
+    return annual, Line(f"amount.annual<{rs.label}>", "the 10-month rate of the échelon (0.00 without an échelon)",
+                        {"echelon": echelon}, str(annual))
+
+
+@step()
+def monthly_amount(rs: RuleSet, d: Declaration, echelon: Echelon | None) -> tuple[Decimal, Line]:
+    """Policy 7: annual ÷ 10, rounded to the cent, half up."""
+    annual, monthly = rs.amounts_of(echelon)
+    return monthly, Line(f"amount.monthly<{rs.label}>",
+                         f"annual_amount ÷ {rs.monthly_divisor}, rounded to the cent (half up)",
+                         {"annual_amount": str(annual)}, str(monthly))
+
+
+@step("training_start_date", "training_end_date", shared=False)
+def months_paid(rs: RuleSet, d: Declaration, echelon: Echelon | None) -> tuple[int, Line]:
+    """Policy 7: every calendar month holding a day of training, at most 10; none without an échelon."""
+    start, end = d.training_start_date, d.training_end_date
+    months = 0 if echelon is None else min(months_begun(start, end), rs.months_cap)
+    return months, Line(
+        f"amount.months<{rs.label}>",
+        f"calendar months from the start month to the end month, both included, at most {rs.months_cap}"
+        " (0 without an échelon)",
+        {"training_start_date": start.isoformat(), "training_end_date": end.isoformat(), "echelon": echelon}, months)
+
+
+@step()
+def total_amount(rs: RuleSet, d: Declaration, monthly: Decimal, months: int) -> tuple[Decimal, Line]:
+    """Policy 7: monthly × months."""
+    total = to_cents(monthly * months)
+    return total, Line(f"amount.total<{rs.label}>", "monthly_amount × months",
+                       {"monthly_amount": str(monthly), "months": months}, str(total))
+
+
+# -- the decision, step by step -----------------------------------------------------------------------------
+
+
+def evaluate(declaration: Declaration | Mapping[str, Any], ruleset: RuleSet | RuleBook, *,
+             lang: Lang = "fr") -> Decision:
     """Decide a declaration with the rule set in force at its training start date.
 
-    `declaration` is a `Declaration` or a JSON-shaped mapping (validated, `DeclarationError` if bad).
-    `plain=True` takes the plain path (every predicate evaluated, every model validated): same decision.
+    `declaration` is a `Declaration` or a JSON-shaped mapping (validated, `DeclarationError` if bad);
+    `lang` is "fr" or "en" (the reasons' messages), anything else a `ValueError`.
     """
+    return _evaluate(declaration, ruleset, lang, plain=False)
+
+
+def _evaluate(declaration: Declaration | Mapping[str, Any], ruleset: RuleSet | RuleBook, lang: str, *,
+              plain: bool) -> Decision:
+    """`evaluate`, on the fast path or (`plain=True`: tests and benchmarks) the plain one: the same steps."""
     d = declaration if isinstance(declaration, Declaration) else Declaration.parse(declaration)
     rs = resolve(ruleset, d.training_start_date)
-    b = _Builder(None, lang) if plain else _fast_builder(rs, lang)
-    y = rs.label
-    start = d.training_start_date
-
-    steps = [b.shared(("period", start), lambda: b.step(
-        "period.academic_year", ACADEMIC_YEAR_RULE, {"training_start_date": start.isoformat()}, y))]
-    gate_steps, reasons = b.gates(d, rs)
-    steps += gate_steps
-    failed_gates = tuple(r.code for r in reasons)
-
-    income_ok = d.income_year == rs.expected_income_year
-    steps.append(b.shared(("income", d.income_year), lambda: b.step(
-        f"{rs.income_year.id}<{y}>",
-        f"income_year == {rs.expected_income_year}  (first year of {y} − {rs.income_year_offset})",
-        {"income_year": d.income_year}, income_ok)))
-    if not income_ok:
-        reasons.append(b.shared_reason(("income",), lambda: income_year_reason(rs, lang, b.plain)))
-
-    km = d.distance_km
-    distance_points = rs.distance_points(km)
-    steps.append(b.step(f"points.distance<{y}>", rs.distance_rule, {"distance_km": str(km)}, distance_points))
-    children, in_he = d.dependent_children, d.children_in_higher_education
-    children_points = rs.children_points(children, in_he)
-    steps.append(b.shared(("children", children, in_he), lambda: b.step(
-        f"points.children<{y}>", rs.children_rule,
-        {"dependent_children": children, "children_in_higher_education": in_he}, children_points)))
-    points = distance_points + children_points
-    row = rs.row_of(points)
-    steps.append(b.shared(("points", distance_points, children_points), lambda: b.step(
-        f"points.total<{y}>", "distance points + children points (the decision's points_de_charge, uncapped)",
-        {"distance_points": distance_points, "children_points": children_points}, points)))
-    steps.append(b.shared(("row", points), lambda: b.step(
-        f"bareme.row<{y}>",
-        f"min(points_de_charge, {rs.last_row})" + (
-            f": the tables stop at {rs.last_row} points, row {rs.last_row} used for {points}"
-            if points > rs.last_row else ""),
-        {"points_de_charge": points}, row)))
-
-    rbg = d.revenu_brut_global
-    reached = rs.echelon_of(rbg, row)
-    steps.append(b.step(
-        f"{rs.income_ceiling.id}<{y}>",
-        "the highest échelon of 7, 6, …, 1, 0bis whose ceiling at this row is ≥ revenu_brut_global",
-        {"revenu_brut_global": str(rbg), "row": row, "ceilings": b.ceiling_row(rs, row)}, reached))
-    if reached is None:
-        reasons.append(b.shared_reason(("ceiling", row, points),
-                                       lambda: ceiling_reason(rs, row, points, lang, b.plain)))
-
-    status = status_of(bool(failed_gates), income_ok, reached)
-    steps.append(b.shared(("status", *failed_gates, income_ok, reached), lambda: b.step(
-        "decision.status", STATUS_RULE,
-        {"failed_gates": failed_gates, "income_year_matches": income_ok, "echelon_reached": reached}, status)))
-
-    echelon: Echelon | None = None if status == "refused" else reached
-    annual, monthly = rs.amounts_of(echelon)
-    # Months paid: none without an échelon (a refusal, or a review above the 0bis ceiling).
-    months = 0 if echelon is None else min(months_begun(d.training_start_date, d.training_end_date), rs.months_cap)
-    total = to_cents(monthly * months)
-    steps += _amount_steps(b, rs, d, echelon, annual, monthly, months, total)
-
-    return b.model(Decision, {
-        "learner_id": d.learner_id,
-        "status": status,
-        "echelon": echelon,
-        "points_de_charge": points,
-        "annual_amount": annual,
-        "monthly_amount": monthly,
-        "months": months,
-        "total_amount": total,
-        "academic_year": y,
-        "reasons": tuple(reasons),
-        "trace": tuple(steps),
-        "ruleset": rs.ref,
-        "engine_version": __version__,
-        "counterfactuals": b.model(Counterfactuals, counterfactuals_of(rs, rbg, points, row, reached, status)),
+    t = _engine_of(rs, lang, plain).decision_of(d)
+    year = t.run(academic_year)
+    failed_gates = t.gates()
+    income_ok = t.run(income_year)
+    distance = t.run(distance_points)
+    children = t.run(children_points)
+    points = t.run(points_de_charge, distance, children)
+    row = t.run(table_row, points)
+    reached = t.run(echelon_reached, row, points)
+    status = t.run(decision_status, failed_gates, income_ok, reached)
+    echelon = None if status == "refused" else reached
+    annual = t.run(annual_amount, echelon)
+    monthly = t.run(monthly_amount, echelon)
+    months = t.run(months_paid, echelon)
+    total = t.run(total_amount, monthly, months)
+    counterfactuals = counterfactuals_of(rs, d.revenu_brut_global, points, row, reached, status)
+    decision: Decision = t.model(Decision, {
+        "learner_id": d.learner_id, "status": status, "echelon": echelon, "points_de_charge": points,
+        "annual_amount": annual, "monthly_amount": monthly, "months": months, "total_amount": total,
+        "academic_year": year, "reasons": tuple(t.reasons), "trace": tuple(t.steps), "ruleset": rs.ref,
+        "engine_version": __version__, "counterfactuals": t.model(Counterfactuals, counterfactuals),
     })
+    return decision
 
 
-def _amount_steps(b: _Builder, rs: RuleSet, d: Declaration, echelon: Echelon | None, annual: Decimal,
-                  monthly: Decimal, months: int, total: Decimal) -> list[TraceStep]:
-    y = rs.label
-    return [
-        b.shared(("annual", echelon), lambda: b.step(
-            f"amount.annual<{y}>", "the 10-month rate of the échelon (0.00 without an échelon)",
-            {"echelon": echelon}, str(annual))),
-        b.shared(("monthly", echelon), lambda: b.step(
-            f"amount.monthly<{y}>", f"annual_amount ÷ {rs.monthly_divisor}, rounded to the cent (half up)",
-            {"annual_amount": str(annual)}, str(monthly))),
-        b.step(  # not shared: the pairs of dates take too many values for a memo to pay
-            f"amount.months<{y}>",
-            f"calendar months from the start month to the end month, both included, at most {rs.months_cap}"
-            " (0 without an échelon)",
-            {"training_start_date": d.training_start_date.isoformat(),
-             "training_end_date": d.training_end_date.isoformat(), "echelon": echelon}, months),
-        b.shared(("total", echelon, months), lambda: b.step(
-            f"amount.total<{y}>", "monthly_amount × months", {"monthly_amount": str(monthly), "months": months},
-            str(total))),
-    ]
+def resolve(ruleset: RuleSet | RuleBook, start: date) -> RuleSet:
+    """The rule set that decides a training starting on `start`; `NoRulesetInForce` if none."""
+    if isinstance(ruleset, RuleBook):
+        return ruleset.in_force(start)
+    if not ruleset.covers(start):
+        raise NoRulesetInForce(start.isoformat(), ruleset.year.label)
+    return ruleset
+
+
+# -- the engine: steps run, memoised on what they read ------------------------------------------------------
+
+_ENGINES: WeakKeyDictionary[RuleSet, dict[tuple[str, bool], _Engine]] = WeakKeyDictionary()
+
+
+def _engine_of(rs: RuleSet, lang: str, plain: bool) -> _Engine:
+    """The engine of a rule set and language, made once and kept as long as the rule set lives."""
+    engines = _ENGINES.get(rs)
+    if engines is None:
+        engines = _ENGINES[rs] = {}
+    engine = engines.get((lang, plain))
+    if engine is None:
+        engine = engines[(lang, plain)] = _Engine(rs, as_lang(lang), plain)
+    return engine
+
+
+class _Engine:
+    """Runs the steps of one rule set and language: memoised and assembled (fast), or validated (plain)."""
+
+    def __init__(self, rs: RuleSet, lang: Lang, plain: bool) -> None:
+        self.rs, self.lang, self.plain = rs, lang, plain
+        self.gates = tuple(gate_step(g, plain) for g in rs.gates)
+        self.gate_runs = _gate_runs(self.gates)
+        self.memos: dict[Step[Any], dict[Any, Outcome]] = {}
+        self.reasons: dict[Failed, Reason] = {}
+
+    def decision_of(self, d: Declaration) -> _Decision:
+        return _PlainDecision(self, d) if self.plain else _Decision(self, d)
+
+    def model(self, cls: type[Any], values: dict[str, Any]) -> Any:
+        return cls.model_validate(values) if self.plain else assemble(cls, values)
+
+    def memo(self, s: Step[Any]) -> dict[Any, Outcome]:
+        memo = self.memos.get(s)
+        if memo is None:
+            memo = self.memos[s] = {}
+        return memo
+
+    def made(self, s: Step[Any], d: Declaration | _Only, earlier: tuple[Any, ...]) -> Outcome:
+        """A step run: its value, its trace step and the reason when it is a condition that fails."""
+        value, line = s.fn(self.rs, d, *earlier)
+        inputs = line.inputs if self.plain else FrozenDict(line.inputs)  # shared steps are read-only
+        trace = self.model(TraceStep, {"rule": line.rule, "expression": line.expression, "inputs": inputs,
+                                       "result": line.result})
+        return value, trace, self.reason(line.failed) if line.failed is not None else None
+
+    def reason(self, failed: Failed) -> Reason:
+        """The reason of a failed condition, its message filled with the values it names (amounts displayed)."""
+        reason = None if self.plain else self.reasons.get(failed)
+        if reason is None:
+            c = failed.condition
+            message = c.message.get(self.lang)
+            if failed.values:
+                message = message.format(**{k: display(v, self.lang) if isinstance(v, Decimal) else v
+                                            for k, v in failed.values})
+            reason = self.model(Reason, {"code": c.code, "message": message, "legal_ref": c.legal_ref})
+            if not self.plain:
+                remember(self.reasons, failed, reason, MEMO_LIMIT)
+        return reason
+
+
+Outcome = tuple[Any, TraceStep, Reason | None]
+
+
+class _GateRun(NamedTuple):
+    """Consecutive gates that read only fields of few values (booleans, enums, counts): memoised together, on
+    the union of the fields they declare; a gate reading a date or an amount runs alone."""
+
+    steps: tuple[Step[bool], ...]
+    key: Callable[[Declaration], Any]
+    memo: dict[Any, tuple[tuple[TraceStep, ...], tuple[Reason, ...], tuple[str, ...]]]
+
+
+def _gate_runs(gates: tuple[Step[bool], ...]) -> tuple[_GateRun | Step[bool], ...]:
+    runs: list[_GateRun | Step[bool]] = []
+    group: list[Step[bool]] = []
+    for s in (*gates, None):
+        if s is not None and all(name in FEW_VALUES for name in s.reads):
+            group.append(s)
+            continue
+        if group:
+            reads = tuple(dict.fromkeys(name for g in group for name in g.reads))
+            runs.append(_GateRun(tuple(group), attrgetter(*reads), {}))
+            group = []
+        if s is not None:
+            runs.append(s)
+    return tuple(runs)
+
+
+# Fields with few values, whose combinations repeat across learners: booleans, enums and counts.
+def _few_values(annotation: Any) -> bool:
+    """Whether a field's type has few values: bool, int (counts and years), a Literal, or one of those or None."""
+    if annotation in (bool, int) or get_origin(annotation) is Literal:
+        return True
+    if get_origin(annotation) is Annotated:
+        return _few_values(get_args(annotation)[0])
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return get_origin(annotation) in (Union, UnionType) and len(args) == 1 and _few_values(args[0])
+
+
+FEW_VALUES = frozenset(name for name, info in Declaration.model_fields.items() if _few_values(info.annotation))
+
+
+class _Decision:
+    """One decision being made on the fast path: its trace and reasons, in the order of the steps."""
+
+    __slots__ = ("d", "engine", "failed_gates", "memos", "model", "reasons", "steps")
+
+    def __init__(self, engine: _Engine, d: Declaration) -> None:
+        self.engine, self.d, self.model, self.memos = engine, d, engine.model, engine.memos
+        self.steps: list[TraceStep] = []
+        self.reasons: list[Reason] = []
+
+    def run(self, s: Step[_T], *earlier: Any) -> _T:
+        """The step's outcome from its memo, keyed on the fields it declares and the earlier values it takes."""
+        if s.shared:
+            memo = self.memos.get(s)
+            if memo is None:
+                memo = self.engine.memo(s)
+            key = (s.key(self.d), earlier)
+            hit = memo.get(key)
+            if hit is None:
+                hit = remember(memo, key, self.engine.made(s, self.d, earlier), MEMO_LIMIT)
+        else:
+            hit = self.engine.made(s, self.d, earlier)
+        self.steps.append(hit[1])
+        if hit[2] is not None:
+            self.reasons.append(hit[2])
+        value: _T = hit[0]
+        return value
+
+    def gates(self) -> tuple[str, ...]:
+        """Every gate in rules order (every failure listed); the codes of those that fail."""
+        failed: list[str] = []
+        for run in self.engine.gate_runs:
+            if isinstance(run, Step):
+                if not self.run(run):
+                    failed.append(self.reasons[-1].code)
+                continue
+            key = run.key(self.d)
+            memo = run.memo
+            hit = memo.get(key)
+            if hit is None:
+                outcomes = [self.engine.made(s, self.d, ()) for s in run.steps]
+                hit = (tuple(o[1] for o in outcomes), tuple(o[2] for o in outcomes if o[2] is not None),
+                       tuple(o[2].code for o in outcomes if o[2] is not None))
+                remember(memo, key, hit, MEMO_LIMIT)
+            self.steps += hit[0]
+            self.reasons += hit[1]
+            failed += hit[2]
+        return tuple(failed)
+
+
+class _PlainDecision(_Decision):
+    """The plain path: the same steps, no memo, each step seeing only the fields it declares."""
+
+    __slots__ = ()
+
+    def run(self, s: Step[_T], *earlier: Any) -> _T:
+        value, trace, reason = self.engine.made(s, _Only(self.d, s.reads, s), earlier)
+        self.steps.append(trace)
+        if reason is not None:
+            self.reasons.append(reason)
+        result: _T = value
+        return result
+
+    def gates(self) -> tuple[str, ...]:
+        return tuple(g.code for g, s in zip(self.engine.rs.gates, self.engine.gates, strict=True) if not self.run(s))
+
+
+class _Only:
+    """The plain path's view of a declaration for one step: the fields the step declared, nothing else."""
+
+    __slots__ = ("_d", "_reads", "_step")
+
+    def __init__(self, d: Declaration, reads: tuple[str, ...], s: Step[Any]) -> None:
+        self._d, self._reads, self._step = d, reads, s
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._reads:
+            raise AttributeError(f"{self._step!r} read {name!r} without declaring it")
+        return getattr(self._d, name)

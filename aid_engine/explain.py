@@ -1,4 +1,4 @@
-"""What would change the outcome, and the words that say why: counterfactuals and reason messages.
+"""What would change the outcome: the counterfactuals of a decision.
 
 Counterfactuals answer, at the same declaration otherwise: the ceiling of the échelon the RBG reaches, the
 ceiling of the next échelon up (an RBG at or below it reaches it), how many more points de charge would
@@ -12,9 +12,8 @@ from bisect import bisect_left
 from decimal import Decimal
 from typing import Any
 
-from .models import ECHELONS, Echelon, Reason, Status, assemble
-from .money import display
-from .ruleset import Condition, RuleSet
+from .models import ECHELONS, Echelon, Status
+from .ruleset import RuleSet
 
 
 def next_echelon_up(reached: Echelon | None) -> Echelon | None:
@@ -58,24 +57,3 @@ def counterfactuals_of(
         "rbg_excess_over_0bis": excess,
         "echelon_reached": reached,
     }
-
-
-def condition_reason(condition: Condition, lang: str, plain: bool, **values: object) -> Reason:
-    """The reason of a failed condition, its message filled with `values` (validated on the plain path)."""
-    fields = {"code": condition.code, "message": condition.message.get(lang).format(**values),
-              "legal_ref": condition.legal_ref}
-    return Reason.model_validate(fields) if plain else assemble(Reason, fields)
-
-
-def ceiling_reason(ruleset: RuleSet, row: int, points: int, lang: str, plain: bool = False) -> Reason:
-    return condition_reason(
-        ruleset.income_ceiling, lang, plain,
-        ceiling_0bis=display(ruleset.ceilings.of("0bis", row), lang), points=points,
-    )
-
-
-def income_year_reason(ruleset: RuleSet, lang: str, plain: bool = False) -> Reason:
-    return condition_reason(
-        ruleset.income_year, lang, plain,
-        expected_income_year=ruleset.expected_income_year, academic_year=ruleset.year.label,
-    )

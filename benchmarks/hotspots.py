@@ -33,11 +33,12 @@ from benchmarks.bench_cold import ROOT, console_script
 # (stage, substrings of a frame that put a sample in it), first match wins.
 EVAL_STAGES = (
     ("validate the dict: Declaration.parse", ("Declaration.parse", "Declaration.model_validate")),
-    ("gates: memo look-ups, steps on a miss", ("_Builder.gates",)),
-    ("amount steps", ("_amount_steps",)),
+    ("gates: memo look-ups, steps on a miss", ("_Decision.gates",)),
+    ("steps made on a miss (step function, trace step)", ("_Engine.made",)),
     ("counterfactuals", ("counterfactuals_of",)),
-    ("the Decision itself (assemble)", ("_Builder.model (aid_engine",)),
-    ("other trace steps and arithmetic of evaluate", ("evaluate (aid_engine/engine.py",)),
+    ("the Decision itself (assemble)", ("assemble (aid_engine",)),
+    ("memo look-ups of the other steps", ("_Decision.run",)),
+    ("the rest of evaluate", ("_evaluate (aid_engine/engine.py",)),
     ("generating the synthetic declarations (not the engine)", ("benchmarks/synthetic.py",)),
 )
 BATCH_STAGES = (
@@ -121,7 +122,7 @@ def _eval_loop(n: int) -> None:
     import aid_engine
 
     dicts = synthetic.declarations(n)
-    aid_engine.evaluate(dicts[0], plain=True)
+    aid_engine.engine._evaluate(dicts[0], aid_engine.default_rulebook(), "fr", plain=True)
     for d in dicts:
         aid_engine.evaluate(d)
 

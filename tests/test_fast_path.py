@@ -4,7 +4,7 @@ Over 10,000 synthetic declarations of `benchmarks.synthetic` (fixed seed: every 
 exclusions, foreign learners, overseas distances, points above 17) and a fixed list of edge rows (each
 ceiling at, a cent under and a cent over, every distance band edge, the decree's date, the start day, the
 academic year's first and last days, 10 months and more, the residence condition's cases), in French and
-English: `evaluate(d)` and `evaluate(d, plain=True)` are compared field by field on
+English: `evaluate(d)` and the plain path `engine._evaluate(d, …, plain=True)` are compared field by field on
 `model_dump(mode="json")`, the trace step by step.  The fast path runs on a freshly loaded rule book, so
 its memos fill during the run (misses and hits both exercised), and once more with memos so small that
 they are emptied again and again.
@@ -142,7 +142,8 @@ def declarations(rulebook: RuleBook) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def plain_decisions(declarations: list[dict[str, Any]]) -> dict[str, list[Decision]]:
-    return {lang: [aid_engine.evaluate(d, lang=lang, plain=True) for d in declarations] for lang in LANGS}
+    book = aid_engine.default_rulebook()
+    return {lang: [engine._evaluate(d, book, lang, plain=True) for d in declarations] for lang in LANGS}
 
 
 @pytest.mark.parametrize("lang", LANGS)

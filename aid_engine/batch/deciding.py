@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 
-from ..engine import evaluate
+from ..engine import as_lang, evaluate
 from ..errors import AidEngineError
 from ..ruleset import RuleBook
 from ..store.writer import Decided
@@ -44,7 +44,7 @@ def decide_one(record: Record, book: RuleBook, lang: str) -> Outcome:
     if row.declaration is None:
         return row.rejection or Rejection(record.line, record.learner_id, ("row",), "cannot be read")
     try:
-        return Decided.of(row.declaration, evaluate(row.declaration, book, lang=lang), row.line)
+        return Decided.of(row.declaration, evaluate(row.declaration, book, lang=as_lang(lang)), row.line)
     except AidEngineError as exc:
         return Rejection.of_error(row.line, row.declaration.learner_id, exc)
 

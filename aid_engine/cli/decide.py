@@ -46,9 +46,9 @@ def rulebook(rules: Path | None) -> Any:
 
 
 def decide(declaration: Declaration, rules: Path | None, lang: str) -> Decision:
-    from ..engine import evaluate
+    from ..engine import as_lang, evaluate
 
-    return evaluate(declaration, rulebook(rules), lang=lang)
+    return evaluate(declaration, rulebook(rules), lang=as_lang(lang))
 
 
 def _check_lang(lang: str) -> str:

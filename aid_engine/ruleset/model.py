@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from ..errors import NoRulesetInForce
 from ..models import ECHELONS, Echelon, RulesetRef
+from ..models.decision import FrozenDict
 from ..money import ZERO, to_cents
 from ..periods import AcademicYear, academic_year_of
 from .expressions import Predicate
@@ -121,8 +122,8 @@ class RuleSet:
     _amounts: Mapping[Echelon | None, tuple[Decimal, Decimal]] = field(default_factory=dict, repr=False)
     _ref: RulesetRef = field(default=None, repr=False)  # type: ignore[assignment]  # set in __post_init__
     label: str = field(default="", repr=False)
-    # The engine's per-rule-set memos (shared trace steps, gate outcomes): derived state, never part of the rules.
-    engine_cache: dict[str, object] = field(default_factory=dict, repr=False)
+    # Each row's ceilings from échelon 7 to 0bis as the trace records them (read-only: shared by decisions).
+    ceiling_texts: tuple[FrozenDict, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         # Prepared once: the ceilings of every row in ascending order and the band starts, for bisects;
@@ -134,6 +135,8 @@ class RuleSet:
         } | {None: (ZERO, ZERO)})
         object.__setattr__(self, "_ref", RulesetRef(id=self.id, sha256=self.sha256))
         object.__setattr__(self, "label", self.year.label)
+        object.__setattr__(self, "ceiling_texts", tuple(
+            FrozenDict({e: str(self.ceilings.of(e, r)) for e in ECHELONS_DOWN}) for r in range(self.last_row + 1)))
         object.__setattr__(self, "distance_rule", self._distance_text())
         object.__setattr__(self, "children_rule", (
             f"{self.per_child} × (dependent_children − children_in_higher_education) + "

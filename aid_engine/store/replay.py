@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..engine import evaluate
+from ..engine import as_lang, evaluate
 from ..errors import DeclarationError
 from ..models import Declaration
 from ..ruleset import RuleBook
@@ -95,6 +95,6 @@ def replay(stored: StoredDecision, book: RuleBook) -> ReplayOutcome:
     except DeclarationError as exc:  # a stored declaration that no longer validates: report, never guess
         fields = ", ".join(dict.fromkeys(p.field for p in exc.problems))
         return _outcome(stored, "differs", (Difference("declaration", f"no longer valid ({fields})", None),))
-    now = evaluate(declaration, ruleset, lang=stored.lang)
+    now = evaluate(declaration, ruleset, lang=as_lang(stored.lang))
     found = tuple(differences(stored.decision, now.model_dump(mode="json")))
     return _outcome(stored, "differs" if found else "same", found, now.engine_version)
