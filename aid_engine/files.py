@@ -21,9 +21,9 @@ It must never write a file in place, nor read more than the limit it is given.
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import re
-import itertools
 import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
