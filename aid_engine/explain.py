@@ -45,7 +45,7 @@ def counterfactuals_of(
 
     The ceiling of that échelon; the ceiling of the next échelon up (0bis when none is reached; none at 7)
     and the fewest extra points that reach it at the same RBG; on a refusal with the RBG above the 0bis
-    ceiling, the excess over that ceiling.
+    ceiling, the excess over that ceiling; and the échelon reached itself, whatever the gates say.
     """
     up = next_echelon_up(reached)
     excess = None
@@ -56,6 +56,7 @@ def counterfactuals_of(
         "rbg_for_next_echelon": ruleset.ceilings.of(up, row) if up is not None else None,
         "points_for_next_echelon": points_to_reach(ruleset, up, rbg, points) if up is not None else None,
         "rbg_excess_over_0bis": excess,
+        "echelon_reached": reached,
     }
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import regenerate
 
 from aid_engine import evaluate
 from aid_engine.models import Declaration
@@ -27,6 +28,13 @@ def test_example_gives_its_documented_decision(path: Path) -> None:
     expected = json.loads((EXAMPLES / "expected" / path.name).read_text(encoding="utf-8"))
     decision = evaluate(Declaration.from_json(path.read_bytes(), source=str(path)))
     assert decision.model_dump(mode="json") == expected
+
+
+def test_the_expected_decisions_are_what_the_regeneration_command_writes() -> None:
+    written = regenerate.example_decisions()
+    assert sorted(p.name for p in written) == sorted(p.name for p in DECLARATIONS)
+    stale = [p.name for p, text in written.items() if p.read_text(encoding="utf-8") != text]
+    assert not stale, f"examples/expected/ {stale} differ from what `python tests/regenerate.py` writes"
 
 
 @pytest.mark.parametrize(

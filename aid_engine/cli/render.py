@@ -99,12 +99,6 @@ def _money(value: Decimal | None, lang: str) -> str:
     return display(value, lang) if value is not None else "—"
 
 
-def reached_echelon(decision: Decision) -> str | None:
-    """The échelon the declared RBG reaches at its points, as the trace's barème step gave it."""
-    step = next((s for s in decision.trace if s.rule.startswith("bareme.echelon")), None)
-    return step.result if step is not None else None
-
-
 def what_if_lines(decision: Decision, lang: str) -> list[str]:
     """The counterfactuals as sentences."""
     w = words(lang)
@@ -112,7 +106,7 @@ def what_if_lines(decision: Decision, lang: str) -> list[str]:
     lines = []
     if cf.rbg_ceiling_current is not None:
         lines.append(w["ceiling_current"].format(v=_money(cf.rbg_ceiling_current, lang)))
-    up = next_echelon_up(reached_echelon(decision))  # type: ignore[arg-type]
+    up = next_echelon_up(cf.echelon_reached)
     if cf.rbg_for_next_echelon is not None and up is not None:
         lines.append(w["next_rbg"].format(e=echelon_label(up, lang), v=_money(cf.rbg_for_next_echelon, lang)))
         if cf.points_for_next_echelon is not None:

@@ -112,6 +112,9 @@ class Counterfactuals(BaseModel):
     rbg_for_next_echelon: OptionalAmount
     points_for_next_echelon: Annotated[int, Field(ge=1)] | None
     rbg_excess_over_0bis: OptionalAmount
+    # The échelon the RBG reaches on the barème at its points, whatever the gates say (None above the 0bis
+    # ceiling): what displays and recovery read, never the trace.
+    echelon_reached: Echelon | None
 
 
 class Decision(BaseModel):

@@ -239,6 +239,8 @@ def decide(d: dict[str, Any]) -> dict[str, Any]:
         "points_for_next_echelon": points_for(first, up, rbg, points) if up is not None else None,
         "rbg_excess_over_0bis": cents(rbg - ceiling(first, "0bis", row))
         if reached is None and status == "refused" else None,
+        # The barème's answer whatever the gates say: what displays and recovery read.
+        "echelon_reached": reached,
     }
     return {
         "status": status,
@@ -375,7 +377,8 @@ class Case:
                 raise AssertionError(f"{self.name}: claims {key}={value!r}, the law gives {actual!r}")
         gate_refusal = set(expected["reasons"]) & set(GATE_CODES) and "income_above_ceiling" not in expected["reasons"]
         if not self.counterfactuals or (gate_refusal and not self.barème_position):
-            del expected["counterfactuals"]  # DESIGN.md says nothing of them on a refusal by a gate alone
+            # DESIGN.md says nothing of the others on a refusal by a gate alone; the échelon reached holds always.
+            expected["counterfactuals"] = {"echelon_reached": expected["counterfactuals"]["echelon_reached"]}
         entry["expected"] = expected
         return entry
 
