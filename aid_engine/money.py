@@ -17,6 +17,14 @@ ZERO = Decimal("0.00")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")  # ASCII digits only
 
 
+class NotAnAmount(ValueError):
+    """A value that is not a plain decimal; `.code` is the problem code (errors.PROBLEM_MESSAGES)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
 def parse_decimal(raw: object, *, allow_comma: bool = False) -> Decimal:
     """Read a decimal from an int, a Decimal, a float or a plain decimal string; raise ValueError otherwise.
 
@@ -32,26 +40,26 @@ def parse_decimal(raw: object, *, allow_comma: bool = False) -> Decimal:
     if type(raw) is str and _DECIMAL.fullmatch(raw):
         return Decimal(raw)  # the common case first: a plain decimal string
     if isinstance(raw, bool):
-        raise ValueError("is a boolean, not an amount")
+        raise NotAnAmount("boolean_amount", "is a boolean, not an amount")
     if isinstance(raw, int):
         return Decimal(raw)
     if isinstance(raw, float):
         raw = repr(raw)
     if isinstance(raw, Decimal):
         if not raw.is_finite():
-            raise ValueError("is not a finite number")
+            raise NotAnAmount("not_finite", "is not a finite number")
         return raw
     if not isinstance(raw, str):
-        raise ValueError(f"is a {type(raw).__name__}, not a decimal number")
+        raise NotAnAmount("not_a_number", f"is a {type(raw).__name__}, not a decimal number")
     text = raw.strip()
     if allow_comma and text.count(",") == 1 and "." not in text:
         text = text.replace(",", ".")
     if not _DECIMAL.fullmatch(text):
-        raise ValueError("is not a plain decimal number (digits, an optional '.', no exponent)")
+        raise NotAnAmount("not_plain_decimal", "is not a plain decimal number (digits, an optional '.', no exponent)")
     try:
         return Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the pattern already guards this
-        raise ValueError("is not a decimal number") from exc
+        raise NotAnAmount("not_a_number", "is not a decimal number") from exc
 
 
 def to_cents(value: Decimal) -> Decimal:

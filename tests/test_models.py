@@ -103,7 +103,11 @@ def test_a_declaration_error_is_a_value_error_with_a_stable_code() -> None:
     error = rejected(base_declaration(revenu_brut_global="-1"))
     assert isinstance(error, ValueError)
     assert error.code == "bad_declaration"
-    assert error.value == "-1"
+    assert error.problems[0].code == error.problem_code == "negative"
+    assert error.value is None  # no value unless the caller asks for it
+    with pytest.raises(DeclarationError) as info:
+        Declaration.parse(base_declaration(revenu_brut_global="-1"), with_values=True)
+    assert info.value.value == "-1"
 
 
 @pytest.mark.parametrize(("field", "value"), [("revenu_brut_global", "１００"), ("revenu_brut_global", "٣٧٠٨١"),

@@ -9,7 +9,7 @@ the decision core never imports it, and it must never hold the whole file in mem
 from __future__ import annotations
 
 from .deciding import Decider, decide_one, default_jobs, rules_fingerprint
-from .outputs import REJECTED_HEADER, neutralised
+from .outputs import REJECTED_HEADER
 from .readers import Record, Rejection, Row, read_records, read_rows, validate
 from .runner import CHUNK_SIZE, BatchResult, fingerprint, run_batch
 from .summary import Summary
@@ -26,7 +26,6 @@ __all__ = [
     "decide_one",
     "default_jobs",
     "fingerprint",
-    "neutralised",
     "read_records",
     "read_rows",
     "rules_fingerprint",

@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from ..errors import AidEngineError, DeclarationError, InputFileError
 from ..models import DECLARATION_FIELDS, REQUIRED_FIELDS, Declaration, read_json_object
+from ..models.fields import is_printable_text, learner_id_of
 
 ROW = "row"
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
@@ -135,8 +136,7 @@ def _json_row(raw: bytes, number: int) -> Row:
         data = read_json_object(raw, source=JSON_SOURCE, line=number)
     except InputFileError as exc:
         return Row(number, None, Rejection(number, "", (ROW,), _bare(exc)))
-    learner = data.get("learner_id")
-    learner_id = learner if isinstance(learner, str) else ""
+    learner_id = learner_id_of(data) or ""
     try:
         return Row(number, Declaration.parse(data, line=number))
     except DeclarationError as exc:
@@ -232,6 +232,7 @@ def read_csv(binary: Iterable[bytes], source: str) -> Iterator[Record]:
 
 def _csv_row(header: list[str], cells: list[str], start: int, end: int, bad: set[int]) -> Record:
     learner_id = cells[header.index("learner_id")].strip() if len(cells) > header.index("learner_id") else ""
+    learner_id = learner_id if is_printable_text(learner_id) else ""  # a bad id is never repeated
     if any(n in bad for n in range(start, end + 1)):
         return Record(start, learner_id, rejection=Rejection(start, learner_id, (ROW,), "is not UTF-8 text"))
     if len(cells) > len(header):

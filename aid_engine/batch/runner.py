@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InputFileError
+from ..files import check_output, database_files
 from ..ruleset import RuleBook
 from ..store import Checkpoint, Decided, Store
 from ..store.runs import Claim, RunInfo, claim_run, finish_run, run_info
@@ -172,6 +174,12 @@ def run_batch(store: Store, book: RuleBook, path: Path, *, out: Path | None = No
     resumed, total_lines)` is called once the run is claimed and returns a progress callback, called with the
     number of rows done since its last call.
     """
+    inputs: tuple[Path | str, ...] = (path, *database_files(store.engine.url))
+    for target, option in ((out, "--out"), (rejected, "--rejected")):
+        if target is not None:
+            check_output(target, option, inputs)
+    if out is not None and rejected is not None and Path(out).absolute() == Path(rejected).absolute():
+        raise InputFileError(f"--rejected {rejected}", "is also the --out file; give two different files")
     print_ = fingerprint(path)
     jobs = default_jobs(print_.lines) if jobs is None else jobs
     if jobs > 1:
@@ -183,7 +191,7 @@ def run_batch(store: Store, book: RuleBook, path: Path, *, out: Path | None = No
         try:
             progress = on_start(claim.run, claim.resumed, print_.lines) if on_start else None
             summary = Summary()
-            with Outputs(out, rejected) as outputs:
+            with Outputs(out, rejected, inputs=inputs) as outputs:
                 writer = _Writer(store, operator, lang, threaded=_store_in_thread(store))
                 try:
                     chunks = _Chunks(writer, claim, summary, chunk_size)

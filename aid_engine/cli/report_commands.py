@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import InputFileError
+from ..files import check_output, write_text_file
 from ..money import parse_decimal
 
 if TYPE_CHECKING:
@@ -69,8 +69,10 @@ def targets_of(women: str, young: str) -> Targets:
                    _amount(young, "--target-young-unqualified", Decimal(0), Decimal(1)))
 
 
-def build(db: str | None, scope: Scope, envelope: Decimal, targets: Targets) -> Report:
-    """Read the scope's decisions from the store and compute the report."""
+def build(db: str | None, scope: Scope, envelope: Decimal, targets: Targets) -> tuple[Report, tuple[str, ...]]:
+    """Read the scope's decisions from the store and compute the report; also the database's files (inputs
+    that no output may overwrite)."""
+    from ..files import database_files
     from ..report import build_report
     from ..report.queries import read_facts
     from ..store import open_store
@@ -78,19 +80,14 @@ def build(db: str | None, scope: Scope, envelope: Decimal, targets: Targets) -> 
     store = open_store(db)
     try:
         with store.errors("read the decisions for the report"):
-            return build_report(read_facts(store.engine, scope), scope=scope, envelope=envelope, targets=targets)
+            report = build_report(read_facts(store.engine, scope), scope=scope, envelope=envelope, targets=targets)
+        return report, database_files(store.engine.url)
     finally:
         store.close()
 
 
-def write_text(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(str(path), f"cannot be written ({exc.strerror})") from None
-
-
-def write_outputs(r: Report, html: Path | None, csv_dir: Path | None, cash_flow: Path | None) -> None:
+def write_outputs(r: Report, html: Path | None, csv_dir: Path | None, cash_flow: Path | None,
+                  inputs: tuple[str, ...] = ()) -> None:
     """Write the files asked for, each announced on stderr."""
     from ..report import export
 
@@ -99,13 +96,13 @@ def write_outputs(r: Report, html: Path | None, csv_dir: Path | None, cash_flow:
         from ..report.html import render_html
 
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        write_text(html, render_html(r, charts_of(r), generated_at=stamp))
+        write_text_file(html, "--html", render_html(r, charts_of(r), generated_at=stamp), inputs=inputs)
         typer.echo(f"page written: {html}", err=True)
     if csv_dir is not None:
-        written = export.write_csv_dir(r, csv_dir)
+        written = export.write_csv_dir(r, csv_dir, inputs=inputs)
         typer.echo(f"{len(written)} CSV files written in {csv_dir}", err=True)
     if cash_flow is not None:
-        export.write_cash_flow(r, cash_flow)
+        export.write_cash_flow(r, cash_flow, inputs=inputs)
         typer.echo(f"cash flow written: {cash_flow} ({len(r.cash_flow.instalments)} instalments)", err=True)
 
 
@@ -130,8 +127,11 @@ def report(
     """Rapport du programme : coût au regard de l'enveloppe, échelons, motifs de refus, territoire, cibles."""
     scope = scope_of(run, date_from, date_to)
     money = _amount(envelope, "--envelope", Decimal("0.01"), ENVELOPE_MAX)
-    r = build(db, scope, money, targets_of(target_women, target_young))
-    write_outputs(r, html, csv_dir, cash_flow)
+    for target, option in ((html, "--html"), (cash_flow, "--cash-flow")):
+        if target is not None:
+            check_output(target, option)  # before the work: a link or a device is refused at once
+    r, inputs = build(db, scope, money, targets_of(target_women, target_young))
+    write_outputs(r, html, csv_dir, cash_flow, inputs)
     if as_json:
         from ..report.export import report_json
 

@@ -15,8 +15,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..errors import DeclarationError, FieldProblem, field_name, kind_of
-from .fields import OPTIONAL_FIELDS, Count, Euros, IsoDate, Kilometres, Nationality, Profile, Sex, Text, Year
+from ..errors import MAX_PROBLEMS, DeclarationError, FieldProblem, field_name, kind_of
+from .fields import (
+    OPTIONAL_FIELDS,
+    Count,
+    Euros,
+    IsoDate,
+    Kilometres,
+    Nationality,
+    Profile,
+    Sex,
+    Text,
+    Year,
+    learner_id_of,
+)
 from .inputs import csv_row_to_json, read_json_object
 
 
@@ -56,36 +68,45 @@ class Declaration(BaseModel):
     @model_validator(mode="after")
     def _cross_field(self) -> Declaration:
         if self.training_end_date < self.training_start_date:
-            raise PydanticCustomError(
-                "cross_field",
-                "training_end_date: is before training_start_date",
-                {"field": "training_end_date"},
-            )
+            raise PydanticCustomError("cross_field", "training_end_date: is before training_start_date",
+                                      {"field": "training_end_date", "code": "end_before_start"})
         if self.children_in_higher_education > self.dependent_children:
-            raise PydanticCustomError(
-                "cross_field",
-                "children_in_higher_education: is more than dependent_children",
-                {"field": "children_in_higher_education"},
-            )
+            raise PydanticCustomError("cross_field", "children_in_higher_education: is more than dependent_children",
+                                      {"field": "children_in_higher_education",
+                                       "code": "more_than_dependent_children"})
         if self.nationality != "french" and not self.international_protection and self.residence_years is None:
             raise PydanticCustomError(
                 "cross_field",
                 "residence_years: is required when nationality is not french and there is no protection",
-                {"field": "residence_years"},
+                {"field": "residence_years", "code": "residence_years_required"},
             )
         return self
 
     # -- named constructors -------------------------------------------------------------------------------
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any], *, line: int | None = None, source: str | None = None) -> Declaration:
-        """Validate a JSON-shaped mapping; raise `DeclarationError` naming every bad field."""
+    def parse(cls, data: Mapping[str, Any], *, line: int | None = None, source: str | None = None,
+              with_values: bool = False) -> Declaration:
+        """Validate a JSON-shaped mapping; raise `DeclarationError` naming every bad field.
+
+        The problems hold no value unless `with_values` is asked: then each holds what its field held.
+        """
+        learner = learner_id_of(data)
+        unknown = [k for k in data if k not in _FIELD_SET] if isinstance(data, Mapping) else []
+        if unknown:  # found here in one pass: pydantic would build one error per unknown key
+            extra = unknown_field_problems([str(k) for k in unknown[:MAX_PROBLEMS]], DECLARATION_FIELDS)
+            more = len(unknown) - len(extra)
+            try:
+                cls.model_validate({k: v for k, v in data.items() if k in _FIELD_SET})
+            except ValidationError as exc:
+                raise declaration_error(exc, line=line, source=source, learner_id=learner,
+                                        with_values=with_values, extra=extra, more=more) from None
+            raise DeclarationError(extra, line=line, source=source, learner_id=learner, more=more)
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            learner = data.get("learner_id") if isinstance(data, Mapping) else None
             raise declaration_error(
-                exc, line=line, source=source, learner_id=learner if isinstance(learner, str) else None
+                exc, line=line, source=source, learner_id=learner, with_values=with_values
             ) from None
 
     @classmethod
@@ -100,13 +121,13 @@ class Declaration(BaseModel):
         An empty cell is an absent value: allowed for the optional fields, reported for the others.
         """
         data, problems = csv_row_to_json(row, DECLARATION_FIELDS)
-        learner = row.get("learner_id") or None
+        learner = learner_id_of(row)
         try:
             declaration = cls.model_validate(data)
         except ValidationError as exc:
             unreadable = {p.field for p in problems}  # reported once, not again as "missing"
-            problems.extend(p for p in declaration_error(exc).problems
-                            if not (p.field in unreadable and p.message == _MESSAGES["missing"]))
+            problems.extend(p for p in problems_from(exc.errors(include_url=False))
+                            if not (p.field in unreadable and p.code == "missing"))
         if problems:
             problems.sort(key=lambda p: _FIELD_ORDER.get(p.field, len(_FIELD_ORDER)))
             raise DeclarationError(problems, line=line, learner_id=learner)
@@ -119,33 +140,49 @@ class Declaration(BaseModel):
 
 _FIELD_ORDER = {name: i for i, name in enumerate(Declaration.model_fields)}
 DECLARATION_FIELDS: tuple[str, ...] = tuple(Declaration.model_fields)
+_FIELD_SET = frozenset(DECLARATION_FIELDS)
 REQUIRED_FIELDS: tuple[str, ...] = tuple(f for f in DECLARATION_FIELDS if f not in OPTIONAL_FIELDS)
 
-_MESSAGES = {
-    "missing": "is required and missing",
-    "extra_forbidden": "is not a field of the declaration",
-    "bool_type": "must be true or false",
-    "int_type": "must be a whole number",
-    "string_type": "must be a string",
-    "literal_error": None,
-    "greater_than_equal": None,
-    "less_than_equal": None,
-    "string_too_short": "must not be empty",
-    "string_too_long": "is too long (200 characters at most)",
-    "string_pattern_mismatch": "must not be blank",
+# pydantic's error type → the problem code (errors.PROBLEM_MESSAGES holds the messages).
+_CODES = {
+    "missing": "missing",
+    "extra_forbidden": "unknown_field",
+    "bool_type": "not_a_boolean",
+    "int_type": "not_a_whole_number",
+    "int_parsing": "not_a_whole_number",
+    "string_type": "not_a_string",
+    "literal_error": "not_one_of",
+    "greater_than_equal": "below_minimum",
+    "less_than_equal": "above_maximum",
+    "string_too_short": "empty",
+    "string_too_long": "too_long",
+    "string_pattern_mismatch": "blank",
 }
+_SUGGESTED = 5  # unknown fields that get a did-you-mean: difflib costs ≈ 0.1 ms a name, a bomb has 200 000
 
 
 def declaration_error(
-    exc: ValidationError, *, line: int | None = None, source: str | None = None, learner_id: str | None = None
+    exc: ValidationError, *, line: int | None = None, source: str | None = None, learner_id: str | None = None,
+    with_values: bool = False, extra: list[FieldProblem] | None = None, more: int = 0,
 ) -> DeclarationError:
-    """Translate pydantic's errors into one `DeclarationError` naming each field, its value and the fix."""
-    return DeclarationError(
-        problems_from(exc.errors(include_url=False)), line=line, source=source, learner_id=learner_id
-    )
+    """Translate pydantic's errors into one `DeclarationError` naming each field and the fix (values only
+    `with_values`)."""
+    problems = [*(extra or []), *problems_from(exc.errors(include_url=False), with_values=with_values)]
+    problems.sort(key=lambda p: _FIELD_ORDER.get(p.field, len(_FIELD_ORDER)))
+    return DeclarationError(problems, line=line, source=source, learner_id=learner_id, more=more)
 
 
-def problems_from(errors: list[Any], default_field: str | None = None) -> list[FieldProblem]:
+def unknown_field_problems(names: list[str], known: tuple[str, ...]) -> list[FieldProblem]:
+    """A problem per unknown field name (at most MAX_PROBLEMS are built), the first few with a close name."""
+    problems = []
+    for i, name in enumerate(names[:MAX_PROBLEMS]):
+        close = get_close_matches(name, known, n=1) if i < _SUGGESTED and len(name) <= 60 else []
+        problems.append(FieldProblem.of(field_name(name), "unknown_field", suggestion=close[0] if close else None))
+    return problems
+
+
+def problems_from(errors: list[Any], default_field: str | None = None, *,
+                  with_values: bool = False) -> list[FieldProblem]:
     """One `FieldProblem` per pydantic error; `default_field` names errors that carry no location."""
     problems: list[FieldProblem] = []
     for err in errors:
@@ -154,20 +191,26 @@ def problems_from(errors: list[Any], default_field: str | None = None) -> list[F
         field = field_name(loc[0]) if loc else str(ctx.get("field", default_field or "declaration"))
         value = err.get("input")
         kind = err["type"]
-        if kind == "cross_field":
-            problems.append(FieldProblem(field, None, err["msg"].split(": ", 1)[-1]))
-            continue
-        text = _MESSAGES.get(kind) or err["msg"]
+        code = ctx.get("code") or _CODES.get(kind, "invalid")
+        params: dict[str, object] = {}
         if kind == "extra_forbidden":
-            close = get_close_matches(field, DECLARATION_FIELDS, n=1)
-            if close:
-                text += f" (did you mean {close[0]!r}?)"
-        elif kind == "literal_error":
-            text = f"must be one of {ctx.get('expected', '')}"
-        elif kind in ("greater_than_equal", "less_than_equal"):
-            text = f"is out of range ({err['msg'].lower()})"
+            problems.extend(unknown_field_problems([field], DECLARATION_FIELDS))
+            continue
+        if kind == "literal_error":
+            params["expected"] = ctx.get("expected", "")
+        elif kind == "greater_than_equal":
+            params["minimum"] = ctx.get("ge")
+        elif kind == "less_than_equal":
+            params["maximum"] = ctx.get("le")
+        elif kind == "string_too_long":
+            params["maximum"] = ctx.get("max_length")
+        for name in ("maximum", "places"):
+            if name in ctx:
+                params[name] = ctx[name]
         if kind.endswith("_type") or kind in ("literal_error", "iso_date", "decimal"):
-            text = f"{text} (got {kind_of(value)})"
-        problems.append(FieldProblem(field, value, text))
+            params["got"] = kind_of(value)
+        problem = FieldProblem.of(field, code, **params)
+        if code == "invalid" and kind not in _CODES:
+            problem = FieldProblem(field, code, str(err["msg"]).split(": ", 1)[-1])  # pydantic's own words
+        problems.append(problem.with_value(value) if with_values and kind != "missing" else problem)
     return problems
-

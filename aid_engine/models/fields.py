@@ -8,15 +8,16 @@ bounded caches, since a batch repeats the same dates and amounts many times.  Th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PlainSerializer, PlainValidator, StrictInt, WithJsonSchema
+from pydantic import AfterValidator, Field, PlainSerializer, PlainValidator, StrictInt, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from ..memo import remember
-from ..money import parse_decimal
+from ..money import NotAnAmount, parse_decimal
 
 Profile = Literal["unqualified", "graduate_jobseeker", "graduate_reconversion", "other"]
 Nationality = Literal["french", "eu_eea_swiss", "other"]
@@ -44,14 +45,16 @@ def _iso_date(value: object) -> date:
             try:
                 parsed = date.fromisoformat(value)
             except ValueError:
-                raise PydanticCustomError("iso_date", "is not a calendar date (no such day)") from None
+                raise PydanticCustomError("iso_date", "is not a calendar date (no such day)",
+                                          {"code": "no_such_day"}) from None
             return remember(_PARSED_DATES, value, parsed, PARSE_MEMO_LIMIT)
-        raise PydanticCustomError("iso_date", "is not a date like 2024-09-01")
+        raise PydanticCustomError("iso_date", "is not a date like 2024-09-01", {"code": "not_a_date"})
     if isinstance(value, datetime):
-        raise PydanticCustomError("iso_date", "is a date and time; give a date like 2024-09-01")
+        raise PydanticCustomError("iso_date", "is a date and time; give a date like 2024-09-01",
+                                  {"code": "date_and_time"})
     if isinstance(value, date):
         return value
-    raise PydanticCustomError("iso_date", "is not a date like 2024-09-01")
+    raise PydanticCustomError("iso_date", "is not a date like 2024-09-01", {"code": "not_a_date"})
 
 
 def _bounded_decimal(name: str, places: int, maximum: Decimal) -> PlainValidator:
@@ -70,15 +73,17 @@ def _bounded_decimal(name: str, places: int, maximum: Decimal) -> PlainValidator
     def checked(value: object) -> Decimal:
         try:
             number = parse_decimal(value)
-        except ValueError as exc:
-            raise PydanticCustomError("decimal", str(exc)) from None
+        except NotAnAmount as exc:
+            raise PydanticCustomError("decimal", str(exc), {"code": exc.code}) from None
         if number.is_signed():  # -0 too: a minus sign in an amount is a mistake to report
-            raise PydanticCustomError("range", "is negative; it must be 0 or more")
+            raise PydanticCustomError("range", "is negative; it must be 0 or more", {"code": "negative"})
         if number > maximum:
-            raise PydanticCustomError("range", f"is above the maximum {maximum}")
+            raise PydanticCustomError("range", "is above the maximum {maximum}",
+                                      {"code": "above_maximum", "maximum": str(maximum)})
         rounded = number.quantize(step)
         if rounded != number:
-            raise PydanticCustomError("decimal_places", f"has more than {places} decimals")
+            raise PydanticCustomError("decimal_places", "has more than {places} decimals",
+                                      {"code": "too_many_decimals", "places": str(places)})
         return rounded
 
     return PlainValidator(check, json_schema_input_type=Any)
@@ -114,7 +119,34 @@ Kilometres = Annotated[
 ]
 Count = Annotated[StrictInt, Field(ge=0, le=99)]
 Year = Annotated[StrictInt, Field(ge=1990, le=2100)]
-Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+# Unicode Cc (C0, DEL, C1; NUL included) and the bidirectional embeddings, overrides and isolates: a name
+# holding one could rewrite a terminal line or reorder what a reader sees (DESIGN.md « Text, files and limits »).
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(value: str) -> str:
+    if UNPRINTABLE.search(value):
+        raise PydanticCustomError("control_character", "holds a control or bidirectional character",
+                                  {"code": "control_character"})
+    return value
+
+
+def is_printable_text(value: object, limit: int = 200) -> bool:
+    """True for a text of 1 to `limit` characters without a control or bidirectional character.
+
+    >>> is_printable_text("GEN-1"), is_printable_text("GEN\x1b[2J"), is_printable_text("x" * 201)
+    (True, False, False)
+    """
+    return isinstance(value, str) and 0 < len(value) <= limit and not UNPRINTABLE.search(value)
+
+
+def learner_id_of(data: object) -> str | None:
+    """The learner_id of a mapping when it is a well-formed one (a bad one is never repeated), else None."""
+    learner = data.get("learner_id") if isinstance(data, Mapping) else None
+    return learner if isinstance(learner, str) and is_printable_text(learner) and learner.strip() else None
+
+
+Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S"), AfterValidator(_printable)]
 
 BOOL_FIELDS = (
     "training_labelled",

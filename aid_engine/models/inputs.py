@@ -14,7 +14,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from ..errors import FieldProblem, InputFileError, field_name, kind_of
-from ..money import parse_decimal
+from ..money import NotAnAmount, parse_decimal
 from .fields import BOOL_FIELDS, DECIMAL_FIELDS, INT_FIELDS
 
 
@@ -68,34 +68,35 @@ def csv_row_to_json(
     `known` (the declaration's fields) become problems."""
     data: dict[str, Any] = {}
     problems: list[FieldProblem] = []
+    unknown = 0
     for key, cell in row.items():
         if key is None:
-            problems.append(FieldProblem("row", cell, "has more cells than the header has columns"))
+            problems.append(FieldProblem.of("row", "too_many_cells"))
             continue
         name = key.strip()
         if name not in known:
-            close = get_close_matches(name, list(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(FieldProblem(field_name(name), cell, f"is not a field of the declaration{hint}"))
+            unknown += 1
+            close = get_close_matches(name, list(known), n=1) if unknown <= 5 and len(name) <= 60 else []
+            problems.append(FieldProblem.of(field_name(name), "unknown_field", suggestion=close[0] if close else None))
             continue
         if cell is None or cell.strip() == "":
             continue  # absent: optional fields stay absent, required ones are reported as missing
         text = cell.strip()
         if name in BOOL_FIELDS:
             if text.lower() not in _TRUE:
-                problems.append(FieldProblem(name, cell, f"must be true/false or 1/0 (got {kind_of(cell)})"))
+                problems.append(FieldProblem.of(name, "not_a_boolean_cell", got=kind_of(cell)))
                 continue
             data[name] = _TRUE[text.lower()]
         elif name in INT_FIELDS:
             if not text.isascii() or not text.isdigit():
-                problems.append(FieldProblem(name, cell, f"must be a whole number (got {kind_of(cell)})"))
+                problems.append(FieldProblem.of(name, "not_a_whole_number", got=kind_of(cell)))
                 continue
             data[name] = int(text)
         elif name in DECIMAL_FIELDS:
             try:
                 data[name] = parse_decimal(text, allow_comma=True)
-            except ValueError as exc:
-                problems.append(FieldProblem(name, cell, f"{exc} (got {kind_of(cell)})"))
+            except NotAnAmount as exc:
+                problems.append(FieldProblem.of(name, exc.code, got=kind_of(cell)))
         else:
             data[name] = cell if name in ("learner_id", "fabrique_id") else text
     return data, problems

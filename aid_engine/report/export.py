@@ -2,20 +2,20 @@
 cash-flow CSV of the payment run (`--cash-flow FILE`).
 
 Money is a decimal string with exactly two decimals (`money.as_str`: "6335.00"), ratios a decimal string with
-four ("0.3125") or null, never a float.  CSV files are UTF-8 with a header line, comma-separated; a text cell
-that a spreadsheet would run as a formula (= + - @ …) is prefixed with `'`.  `report_json` is pure; the
-writers only write the files they are given and must never write anything else.
+four ("0.3125") or null, never a float.  CSV files are UTF-8 with a header line, comma-separated, written by
+the tool's one CSV writer (`files.CsvWriter`): every text cell quoted, a text cell that a spreadsheet would run
+as a formula (= + - @ …) prefixed with `'`, each file written to a temporary file then renamed.
+`report_json` is pure; the writers only write the files they are given and must never write anything else.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputFileError
+from ..files import output_dir, write_csv_file
 from ..money import as_str
 from .departement import SOURCE_NOTE
 from .model import GroupTally, Report
@@ -23,7 +23,6 @@ from .model import GroupTally, Report
 COUNTING = ("every stored decision in scope counts once: a learner decided again under another rule set counts "
             "for each decision; refusals count under each of their reason codes")
 CASH_FLOW_HEADER = ("month", "learner_id", "decision_id", "amount")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def ratio_str(value: Decimal | None) -> str | None:
@@ -94,32 +93,17 @@ def report_json(r: Report) -> dict[str, Any]:
 # -- CSV -----------------------------------------------------------------------------------------------------------
 
 
-def neutralised(cell: object) -> object:
-    """A text cell a spreadsheet shows as text, never runs as a formula; other cells as they are.
-
-    >>> neutralised("=1+1"), neutralised("FAB-75"), neutralised(3)
-    ("'=1+1", 'FAB-75', 3)
-    """
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
-        return "'" + cell
-    return cell
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *, option: str = "--csv",
+              inputs: Iterable[Path | str] = ()) -> None:
+    """Write one CSV file (`files.write_csv_file`: temporary file then rename, quoted and formula-safe cells)."""
+    write_csv_file(path, option, header, rows, inputs=inputs)
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """Write one CSV file: the header, then the rows."""
-    try:
-        with path.open("w", encoding="utf-8", newline="") as file:
-            writer = csv.writer(file, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows([neutralised("" if cell is None else cell) for cell in row] for row in rows)
-    except OSError as exc:
-        raise InputFileError(str(path), f"cannot be written ({exc.strerror})") from None
-
-
-def write_cash_flow(r: Report, path: Path) -> None:
+def write_cash_flow(r: Report, path: Path, *, option: str = "--cash-flow", inputs: Iterable[Path | str] = ()) -> None:
     """The payment run's file: one line per instalment, `month,learner_id,decision_id,amount`."""
     write_csv(path, CASH_FLOW_HEADER,
-              ((i.month, i.learner_id, i.decision_id, as_str(i.amount)) for i in r.cash_flow.instalments))
+              ((i.month, i.learner_id, i.decision_id, as_str(i.amount)) for i in r.cash_flow.instalments),
+              option=option, inputs=inputs)
 
 
 def _summary_rows(r: Report) -> list[tuple[str, object]]:
@@ -171,15 +155,12 @@ def csv_files(r: Report) -> dict[str, tuple[Sequence[str], list[Sequence[object]
     }
 
 
-def write_csv_dir(r: Report, directory: Path) -> list[Path]:
+def write_csv_dir(r: Report, directory: Path, *, inputs: Iterable[Path | str] = ()) -> list[Path]:
     """Write every CSV file of the report, and the instalments as `cash_flow.csv`, into `directory`."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputFileError(str(directory), f"cannot be created ({exc.strerror})") from None
+    output_dir(directory, "--csv")
     written = []
     for name, (header, rows) in csv_files(r).items():
-        write_csv(directory / name, header, rows)
+        write_csv(directory / name, header, rows, inputs=inputs)
         written.append(directory / name)
-    write_cash_flow(r, directory / "cash_flow.csv")
+    write_cash_flow(r, directory / "cash_flow.csv", option="--csv", inputs=inputs)
     return [*written, directory / "cash_flow.csv"]

@@ -119,7 +119,7 @@ def test_a_line_that_is_not_utf8_is_rejected_and_the_others_go_on(store: Store, 
                      + f"{other}\n".encode())
     result, _, rejected = _run(store, path, tmp_path)
     assert result.summary.decided == 1
-    assert "2,GEN-2024-0001,row,is not UTF-8 text" in rejected.read_text(encoding="utf-8")
+    assert '2,"GEN-2024-0001","row","is not UTF-8 text"' in rejected.read_text(encoding="utf-8")
 
 
 def test_deciding_in_worker_processes_gives_the_same_files_and_store(new_db: object, example_batch: Path,
