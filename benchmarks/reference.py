@@ -28,6 +28,7 @@ ELIGIBLE_PROFILES = (0, 1, 2)  # decree art. 1: every profile but "other"
 NATIONALITIES = ("french", "eu_eea_swiss", "other")
 FRENCH = 0
 DECREE_IN_FORCE = np.datetime64("2017-04-17", "D")  # DESIGN.md policy 2
+LABEL_ENDS = np.datetime64("2025-01-15", "D")  # DESIGN.md policy 9: no training starting from then is labelled
 RESIDENCE_YEARS_MIN = 2  # DESIGN.md policy 5
 EXCLUSIONS = ("jobseeker_aid", "work_study_contract", "training_leave", "employment_or_region_aid",
               "higher_education_grant")
@@ -35,6 +36,7 @@ EXCLUSIONS = ("jobseeker_aid", "work_study_contract", "training_leave", "employm
 # Reason codes in the order of their bit in `Decisions.reasons` (gates in rules order, then conditions).
 REASONS = (
     "training_not_labelled",
+    "label_closed",
     "profile_not_eligible",
     "application_before_decree",
     "application_before_training_start",
@@ -236,6 +238,7 @@ def decide(c: Columns, t: Tables) -> Decisions:
         flags[fails] |= BIT[code]
 
     flag("training_not_labelled", ~c.training_labelled)
+    flag("label_closed", c.training_start_date >= LABEL_ENDS)
     flag("profile_not_eligible", ~np.isin(c.profile, ELIGIBLE_PROFILES))
     flag("application_before_decree", c.application_date < DECREE_IN_FORCE)
     flag("application_before_training_start", c.application_date < c.training_start_date)

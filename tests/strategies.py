@@ -1,4 +1,5 @@
-"""Hypothesis strategies: valid JSON-shaped declarations over every academic year 2016-2017 … 2025-2026.
+"""Hypothesis strategies: valid JSON-shaped declarations over every academic year the law's copy covers
+(2016-2017 … 2026-2027); eligible ones start before the label's end (15 January 2025, policy 9).
 
 Also the base declaration shared by the suite, and `law`: the independent copy of gen-aid-rules.md's numbers
 held by `tests/cases/generate.py` (Table A, Table B, rates), loaded here without going through aid_engine.
@@ -60,8 +61,9 @@ def _load_law() -> ModuleType:
 
 law = _load_law()
 
-FIRST_DAY = date(2016, 9, 1)
-LAST_DAY = date(2026, 8, 31)
+FIRST_DAY = date(law.FIRST_YEAR, 9, 1)
+LAST_DAY = date(law.LAST_YEAR + 1, 8, 31)
+LAST_ELIGIBLE_DAY = law.LABEL_ENDS - timedelta(days=1)
 DECREE = date(2017, 4, 17)
 PROFILES = ("unqualified", "graduate_jobseeker", "graduate_reconversion", "other")
 EXCLUSIONS = ("jobseeker_aid", "work_study_contract", "training_leave", "employment_or_region_aid",
@@ -97,9 +99,9 @@ def incomes(draw: st.DrawFn, first: int, points: int) -> str:
 
 @st.composite
 def declarations(draw: st.DrawFn, eligible: bool = False) -> dict[str, Any]:
-    """A valid declaration of any academic year covered.  `eligible=True`: every gate passes and the income
-    year is the expected one, so the barème alone decides."""
-    start = draw(st.dates(min_value=FIRST_DAY, max_value=LAST_DAY))
+    """A valid declaration of any academic year covered.  `eligible=True`: every gate passes (the training
+    starts before the label's end) and the income year is the expected one, so the barème alone decides."""
+    start = draw(st.dates(min_value=FIRST_DAY, max_value=LAST_ELIGIBLE_DAY if eligible else LAST_DAY))
     end = start + timedelta(days=draw(st.integers(0, 500)))
     first = law.academic_year_of(start)
     if eligible:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -86,28 +87,46 @@ def test_case(file: str, base: dict[str, Any], case: dict[str, Any], rulebook: R
     assert all(r.message and r.legal_ref for r in decision.reasons), where
 
 
+# Policy 9: a training starting on or after this day fails label_closed, so only years starting before it grant.
+LABEL_ENDS = date(2025, 1, 15)
+
+
+def _years_of_the_rule_book() -> tuple[set[str], set[str]]:
+    """Every academic year the rules cover, and those in which a training can still be granted."""
+    years = [rs.year for rs in aid_engine.default_rulebook()]
+    return {y.label for y in years}, {y.label for y in years if date(y.first, 9, 1) < LABEL_ENDS}
+
+
 def test_there_are_cases_for_every_reason_code_and_year() -> None:
     codes = set()
     years = set()
+    granted_years = set()
     for param in CASES:
         _, _, case = param.values
         codes.update(case["expected"].get("reasons", []))
+        years.add(case["expected"].get("academic_year"))
         if case["expected"].get("status") == "granted":
-            years.add(case["expected"]["academic_year"])
-    assert codes == {
-        "training_not_labelled", "profile_not_eligible", "application_before_decree",
-        "application_before_training_start", "jobseeker_aid", "work_study_contract", "training_leave",
-        "employment_or_region_aid", "higher_education_grant", "residence_condition", "income_year_mismatch",
-        "income_above_ceiling",
-    }
-    assert years == {f"{y}-{y + 1}" for y in range(2016, 2026)}
+            granted_years.add(case["expected"]["academic_year"])
+    gate_codes = {gate.code for gate in next(iter(aid_engine.default_rulebook())).gates}
+    assert codes == gate_codes | {"income_year_mismatch", "income_above_ceiling"}
+    assert "label_closed" in codes
+    covered, open_years = _years_of_the_rule_book()
+    assert years - {None} == covered
+    assert granted_years == open_years
 
 
-def test_every_echelon_of_every_year_is_granted_in_some_case() -> None:
+def test_every_echelon_of_every_year_is_granted_or_reached_in_some_case() -> None:
     granted = {(c.values[2]["expected"]["academic_year"], c.values[2]["expected"]["echelon"])
                for c in CASES if c.values[2]["expected"].get("status") == "granted"}
     echelons = ("0bis", "1", "2", "3", "4", "5", "6", "7")
-    assert granted >= {(f"{y}-{y + 1}", e) for y in range(2016, 2026) for e in echelons}
+    covered, open_years = _years_of_the_rule_book()
+    assert granted >= {(y, e) for y in open_years for e in echelons}
+    # After the label's end every decision is refused: the barème shows in the ceiling of the échelon reached.
+    for year in covered - open_years:
+        closed = [c.values[2] for c in CASES if c.values[2]["expected"].get("academic_year") == year
+                  and "label_closed" in c.values[2]["expected"].get("reasons", [])
+                  and c.values[2]["expected"].get("counterfactuals", {}).get("rbg_ceiling_current")]
+        assert len(closed) >= 2 * len(echelons), year
 
 
 def test_the_generator_reproduces_the_committed_case_files(tmp_path: Path) -> None:

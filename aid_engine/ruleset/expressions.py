@@ -13,6 +13,7 @@ from __future__ import annotations
 import operator
 import types as pytypes
 import typing
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -259,9 +260,14 @@ def compile_predicate(text: str) -> Predicate:
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("the expression is empty")
     try:
-        rule = rule_engine.Rule(text, context=_context())
+        with warnings.catch_warnings():
+            # rule-engine decodes string escapes with a codec that only warns on a bad one ('\\ '): refuse it.
+            warnings.simplefilter("error", DeprecationWarning)
+            rule = rule_engine.Rule(text, context=_context())
     except ExpressionError:
         raise
+    except DeprecationWarning:
+        raise ExpressionError("invalid escape sequence in a string") from None
     except rule_engine.errors.SymbolResolutionError as exc:
         if exc.symbol_scope is not None:
             raise ExpressionError(f"builtin ${exc.symbol_name} is not allowed in a rule") from None

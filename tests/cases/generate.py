@@ -3,7 +3,8 @@
 
 The numbers are this file's own copy of `gen-aid-rules.md`: Table A and Table B of §3.2 (ceilings by échelon
 and points de charge) and the "10 m" rows of §3.3 (annual rates; 2016-2017 = 2017-2018).  The policies are
-DESIGN.md's: academic year of the training start date, gates in rules order (every failure listed), income
+DESIGN.md's: academic year of the training start date, gates in rules order (every failure listed), the
+label's end (a training starting on or after 15 January 2025 fails `label_closed`, policy 9), income
 year = first year − 2, distance bands (half-open, new bands from 2022-2023), children 2 + 4 per child in higher
 education, table row min(points, 17), échelon = the highest whose ceiling is ≥ RBG, status precedence,
 monthly = annual ÷ 10 half up, months begun from the start month to the end month at most 10.
@@ -34,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 # -- the law, copied from gen-aid-rules.md ------------------------------------------------------------------
 
 ECHELONS = ("0bis", "1", "2", "3", "4", "5", "6", "7")  # least to most generous
-FIRST_YEAR, LAST_YEAR = 2016, 2025  # academic years 2016-2017 … 2025-2026 (DESIGN.md policy 2)
+FIRST_YEAR, LAST_YEAR = 2016, 2026  # academic years 2016-2017 … 2026-2027 (DESIGN.md policies 2 and 10)
 YEARS = tuple(range(FIRST_YEAR, LAST_YEAR + 1))
 
 # §3.2 Table A: 2016-2017 … 2022-2023.  One tuple per échelon, 0 … 17 points de charge.
@@ -55,7 +56,7 @@ TABLE_A: dict[str, tuple[int, ...]] = {
           20110, 20940, 21780),
     "7": (250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2250, 2500, 2750, 3000, 3250, 3500, 3750, 4000, 4250, 4500),
 }
-# §3.2 Table B (+6 %): 2023-2024 … 2025-2026.
+# §3.2 Table B (+6 %): 2023-2024 … 2026-2027 (2026-2027 = 2025-2026, policy 10).
 TABLE_B: dict[str, tuple[int, ...]] = {
     "0bis": (35086, 38966, 42877, 46767, 50668, 54569, 58459, 62360, 66261, 70151, 74052, 77952, 81843, 85743,
              89634, 93545, 97435, 101347),
@@ -75,7 +76,8 @@ TABLE_B: dict[str, tuple[int, ...]] = {
 }
 LAST_ROW = 17
 
-# §3.3 "10 m" rows, 0bis … 7; 2016-2017 = 2017-2018 (DESIGN.md policy 2), 2024-2025 = 2025-2026 = 2023-2024.
+# §3.3 "10 m" rows, 0bis … 7; 2016-2017 = 2017-2018 (DESIGN.md policy 2), 2024-2025 = 2025-2026 = 2023-2024;
+# 2026-2027 = 2025-2026: no arrêté found, the last figures carried forward (policy 10).
 _RATES_2017 = (1009, 1669, 2513, 3218, 3924, 4505, 4778, 5551)
 _RATES_2023 = (1454, 2163, 3071, 3828, 4587, 5212, 5506, 6335)
 RATES: dict[int, tuple[int, ...]] = {
@@ -89,6 +91,7 @@ RATES: dict[int, tuple[int, ...]] = {
     2023: _RATES_2023,
     2024: _RATES_2023,
     2025: _RATES_2023,
+    2026: _RATES_2023,
 }
 
 # DESIGN.md policy 3: half-open bands [from, next from) → points; the new bands from 2022-2023.
@@ -99,6 +102,7 @@ POINTS_PER_CHILD, POINTS_PER_CHILD_IN_HIGHER_EDUCATION = 2, 4
 # DESIGN.md policy 5 (and rules order): the gate reason codes, in order.
 GATE_CODES = (
     "training_not_labelled",
+    "label_closed",
     "profile_not_eligible",
     "application_before_decree",
     "application_before_training_start",
@@ -110,6 +114,9 @@ GATE_CODES = (
     "residence_condition",
 )
 DECREE_IN_FORCE = date(2017, 4, 17)
+# Policy 9: the GIP was dissolved by the arrêté du 8 janvier 2025 (JORF of 14 January, in force the next day);
+# a training starting on or after that day cannot hold the label, whatever the declaration says.
+LABEL_ENDS = date(2025, 1, 15)
 ELIGIBLE_PROFILES = ("unqualified", "graduate_jobseeker", "graduate_reconversion")
 INCOME_YEAR_OFFSET = 2
 MONTHS_CAP = 10
@@ -181,7 +188,7 @@ def points_for(first: int, echelon: str, rbg: Decimal, points: int) -> int | Non
 
 
 class NoRuleset(Exception):
-    """The training start date is outside 2016-09-01 … 2026-08-31."""
+    """The training start date is outside 2016-09-01 … 2027-08-31."""
 
 
 def decide(d: dict[str, Any]) -> dict[str, Any]:
@@ -195,6 +202,7 @@ def decide(d: dict[str, Any]) -> dict[str, Any]:
     foreign_unprotected = d["nationality"] != "french" and not d["international_protection"]
     failing = {
         "training_not_labelled": not d["training_labelled"],
+        "label_closed": start >= LABEL_ENDS,
         "profile_not_eligible": d["profile"] not in ELIGIBLE_PROFILES,
         "application_before_decree": applied < DECREE_IN_FORCE,
         "application_before_training_start": applied < start,
@@ -347,6 +355,9 @@ class Case:
     declaration: dict[str, Any]
     claims: dict[str, Any] = field(default_factory=dict)
     counterfactuals: bool = True
+    # Keep the counterfactuals on a refusal by a gate: they pin the barème of a year in which every training
+    # fails label_closed (the ceiling of the échelon the income reaches), where no grant can show it.
+    barème_position: bool = False
     error: dict[str, Any] | None = None
 
     def entry(self) -> dict[str, Any]:
@@ -365,7 +376,7 @@ class Case:
             if actual != value:
                 raise AssertionError(f"{self.name}: claims {key}={value!r}, the law gives {actual!r}")
         gate_refusal = set(expected["reasons"]) & set(GATE_CODES) and "income_above_ceiling" not in expected["reasons"]
-        if not self.counterfactuals or gate_refusal:
+        if not self.counterfactuals or (gate_refusal and not self.barème_position):
             # DESIGN.md says nothing of the others on a refusal by a gate alone; the échelon reached holds always.
             expected["counterfactuals"] = {"echelon_reached": expected["counterfactuals"]["echelon_reached"]}
         entry["expected"] = expected
@@ -387,8 +398,12 @@ class CaseFile:
 
 
 def year_cases(first: int) -> Iterator[Case]:
-    """For each échelon: RBG exactly at its ceiling, one euro over and one cent over, at varied points."""
+    """For each échelon: RBG exactly at its ceiling, one euro over and one cent over, at varied points.
+
+    In a year whose trainings all start after the label's end (2025-2026 on), every decision is refused by
+    `label_closed`; the cases then pin the barème by the ceiling of the échelon the income reaches."""
     y = label(first)
+    closed = date(first, 9, 16) >= LABEL_ENDS
     for i, e in enumerate(ECHELONS):
         points = (5 * i + 3 * (first - FIRST_YEAR)) % (LAST_ROW + 1)
         he = 1 if i % 2 and points >= 4 else 0
@@ -397,13 +412,35 @@ def year_cases(first: int) -> Iterator[Case]:
         base = {**in_year(first), **with_points(points, he)}
         children = f" ({he} child in higher education)" if he else ""
         where = f"with {points} points{children}"
-        yield Case(
-            f"In {y}, an income exactly at the échelon {e} ceiling ({shown(top)}) {where} gives échelon {e}",
-            {**base, "revenu_brut_global": euros(top)},
-            {"status": "granted", "echelon": e, "points_de_charge": points, "annual_amount": euros(RATES[first][i]),
-             "rbg_ceiling_current": euros(top)},
-        )
+        if closed:
+            yield Case(
+                f"In {y}, an income exactly at the échelon {e} ceiling ({shown(top)}) {where} reaches échelon {e}, "
+                "and the training, started after the label's end, is refused (label_closed)",
+                {**base, "revenu_brut_global": euros(top)},
+                {"status": "refused", "echelon": None, "reasons": ["label_closed"], "points_de_charge": points,
+                 "rbg_ceiling_current": euros(top)},
+                barème_position=True,
+            )
+        else:
+            yield Case(
+                f"In {y}, an income exactly at the échelon {e} ceiling ({shown(top)}) {where} gives échelon {e}",
+                {**base, "revenu_brut_global": euros(top)},
+                {"status": "granted", "echelon": e, "points_de_charge": points,
+                 "annual_amount": euros(RATES[first][i]), "rbg_ceiling_current": euros(top)},
+            )
         for over, words in ((Decimal(1), "one euro"), (CENT, "one cent")):
+            if closed:
+                reached = f"reaches échelon {lower}" if lower else "is above the 0bis ceiling"
+                yield Case(
+                    f"In {y}, an income {words} over the échelon {e} ceiling {where} {reached}, refused "
+                    "(label_closed)",
+                    {**base, "revenu_brut_global": euros(top + over)},
+                    {"status": "refused", "echelon": None, "points_de_charge": points,
+                     "reasons": ["label_closed"] if lower else ["label_closed", "income_above_ceiling"],
+                     "rbg_ceiling_current": euros(ceiling(first, lower, points)) if lower else None},
+                    barème_position=True,
+                )
+                continue
             status = "granted" if lower else "refused"
             reasons = [] if lower else ["income_above_ceiling"]
             yield Case(
@@ -419,6 +456,8 @@ def reason_cases() -> Iterator[Case]:
                 "monthly_amount": "633.50", "months": 10, "total_amount": "6335.00"})
     single = [
         ("training_not_labelled", "a training without the GEN label at its start", {"training_labelled": False}),
+        ("label_closed", "a training said to be labelled that starts on 15 January 2025, the label's end",
+         {**starting(date(2025, 1, 15), date(2025, 6, 27))}),
         ("profile_not_eligible", "a learner of profile other", {"profile": "other"}),
         ("application_before_decree", "an application filed on 16 April 2017, before the decree",
          {**starting(date(2017, 3, 6)), "application_date": "2017-04-16"}),
@@ -435,6 +474,21 @@ def reason_cases() -> Iterator[Case]:
     for code, what, changes in single:
         yield Case(f"{what[0].upper()}{what[1:]} is refused with {code} only", changes,
                    {"status": "refused", "echelon": None, "reasons": [code]})
+    yield Case("A training starting on 14 January 2025, the day before the label's end, keeps it and gives "
+               "échelon 7", {**starting(date(2025, 1, 14), date(2025, 6, 27))},
+               {"status": "granted", "echelon": "7", "reasons": [], "academic_year": "2024-2025", "months": 6})
+    yield Case("A training starting 15 January 2025 without the label fails training_not_labelled and label_closed",
+               {**starting(date(2025, 1, 15), date(2025, 6, 27)), "training_labelled": False},
+               {"status": "refused", "reasons": ["training_not_labelled", "label_closed"]})
+    yield Case("A training starting in September 2025 said to be labelled is refused with label_closed only, "
+               "0 months and 0.00 amounts",
+               {**in_year(2025)},
+               {"status": "refused", "echelon": None, "reasons": ["label_closed"], "months": 0,
+                "total_amount": "0.00", "academic_year": "2025-2026", "rbg_ceiling_current": "265.00"},
+               barème_position=True)
+    yield Case("A training started before the label's end whose learner applies in 2026 is still decided and "
+               "gives échelon 7", {**starting(date(2024, 11, 4), date(2025, 7, 4), date(2026, 2, 2))},
+               {"status": "granted", "echelon": "7", "reasons": [], "months": 9})
     for profile in ELIGIBLE_PROFILES:
         yield Case(f"A learner of profile {profile} passes the public gate and gives échelon 7",
                    {"profile": profile}, {"status": "granted", "reasons": []})
@@ -445,8 +499,8 @@ def reason_cases() -> Iterator[Case]:
                {"status": "refused", "echelon": None, "reasons": ["income_above_ceiling"],
                 "rbg_excess_over_0bis": "0.01"})
     yield Case(
-        "A declaration failing every gate, the income year and the ceiling lists the twelve codes in order",
-        {**starting(date(2017, 4, 20), applied=date(2017, 4, 16)), "income_year": 2016,
+        "A declaration failing every gate, the income year and the ceiling lists the thirteen codes in order",
+        {**starting(date(2025, 9, 16), applied=date(2017, 4, 16)), "income_year": 2016,
          "training_labelled": False, "profile": "other", "jobseeker_aid": True, "work_study_contract": True,
          "training_leave": True, "employment_or_region_aid": True, "higher_education_grant": True,
          "nationality": "eu_eea_swiss", "residence_years": 0, "revenu_brut_global": "999999999.99"},
@@ -526,7 +580,7 @@ def date_cases() -> Iterator[Case]:
                    {**starting(start), "distance_km": "3500", "revenu_brut_global": euros(ceiling(first, "7", 3))},
                    {"academic_year": label(first), "points_de_charge": points,
                     "echelon": "7" if points == 3 else "6"})
-    for start in (date(2016, 8, 31), date(2026, 9, 1), date(2010, 1, 4)):
+    for start in (date(2016, 8, 31), date(2027, 9, 1), date(2010, 1, 4)):
         yield Case(f"A training starting {iso(start)} has no rule set in force (NoRulesetInForce)",
                    {**starting(start, applied=start + timedelta(days=5))},
                    error={"type": "NoRulesetInForce", "field": "training_start_date",
@@ -534,9 +588,18 @@ def date_cases() -> Iterator[Case]:
     yield Case("A training starting 1 September 2016, applied for on 17 April 2017, is covered in 2016-2017",
                {**starting(date(2016, 9, 1), date(2017, 6, 30), date(2017, 4, 17))},
                {"status": "granted", "academic_year": "2016-2017", "annual_amount": "5551.00", "months": 10})
-    yield Case("A training starting 31 August 2026 is decided in 2025-2026",
+    yield Case("A training starting 31 August 2026 is decided in 2025-2026 and refused (label_closed)",
                {**starting(date(2026, 8, 31), date(2027, 6, 30))},
-               {"status": "granted", "academic_year": "2025-2026", "months": 10})
+               {"status": "refused", "academic_year": "2025-2026", "reasons": ["label_closed"], "months": 0})
+    yield Case("A training starting 1 September 2026 is decided in 2026-2027 with the 2025-2026 barème carried "
+               "forward, expects the 2024 income, and is refused (label_closed)",
+               {**starting(date(2026, 9, 1), date(2027, 6, 30)), "revenu_brut_global": euros(ceiling(2025, "3", 0))},
+               {"status": "refused", "academic_year": "2026-2027", "reasons": ["label_closed"],
+                "rbg_ceiling_current": "17034.00", "rbg_for_next_echelon": "14829.00"},
+               barème_position=True)
+    yield Case("A training starting 31 August 2027 is decided in 2026-2027, the last year covered",
+               {**starting(date(2027, 8, 31), date(2028, 6, 30))},
+               {"status": "refused", "academic_year": "2026-2027", "reasons": ["label_closed"]})
     start = date(2017, 1, 9)
     for applied, status in ((date(2017, 4, 16), "refused"), (date(2017, 4, 17), "granted")):
         yield Case(f"For a training started on 9 January 2017, an application on {iso(applied)} "
@@ -558,13 +621,13 @@ def month_cases() -> Iterator[Case]:
     spans = [
         ("A one-day training is paid 1 month", date(2024, 10, 15), date(2024, 10, 15), 1),
         ("A training from 30 September to 1 October is paid 2 months", date(2024, 9, 30), date(2024, 10, 1), 2),
-        ("A training from 31 January to 1 February is paid 2 months", date(2025, 1, 31), date(2025, 2, 1), 2),
+        ("A training from 31 January to 1 February is paid 2 months", date(2024, 1, 31), date(2024, 2, 1), 2),
         ("A training from 16 September to 27 June is paid 10 months", date(2024, 9, 16), date(2025, 6, 27), 10),
         ("A training from 1 September to 31 August (12 months) is capped at 10", date(2024, 9, 1),
          date(2025, 8, 31), 10),
         ("An 11-month training is capped at 10 months", date(2024, 10, 1), date(2025, 8, 15), 10),
         ("A training from 6 January to 30 June is paid 6 months", date(2025, 1, 6), date(2025, 6, 30), 6),
-        ("A training over July and August is paid those 2 months", date(2025, 7, 1), date(2025, 8, 29), 2),
+        ("A training over July and August is paid those 2 months", date(2024, 7, 1), date(2024, 8, 29), 2),
         ("A training from 3 June 2024 to 20 December 2024 is paid 7 months at the 2023-2024 rates",
          date(2024, 6, 3), date(2024, 12, 20), 7),
         ("A training over two calendar years from 30 November to 1 February is paid 4 months",
@@ -638,14 +701,18 @@ def point_cases() -> Iterator[Case]:
 
 def distance_cases() -> Iterator[Case]:
     kms = ("0", "29.999", "30", "249.999", "250", "3499.999", "3500", "12999.999", "13000", "40000")
-    for first in (2017, 2021, 2022, 2025):
+    for first in (2017, 2021, 2022, 2024, 2026):
         y = label(first)
+        closed = date(first, 9, 16) >= LABEL_ENDS
         for km in kms:
             points = distance_points(first, Decimal(km))
-            yield Case(f"In {y}, {km} km give {points} distance points",
-                       {**in_year(first), "distance_km": km,
-                        "revenu_brut_global": euros(ceiling(first, "7", points))},
-                       {"points_de_charge": points, "echelon": "7"})
+            top = ceiling(first, "7", points)
+            claims: dict[str, Any] = {"points_de_charge": points, "rbg_ceiling_current": euros(top)}
+            claims.update({"status": "refused", "reasons": ["label_closed"]} if closed else {"echelon": "7"})
+            refused = " (refused: label_closed)" if closed else ""
+            yield Case(f"In {y}, {km} km give {points} distance points{refused}",
+                       {**in_year(first), "distance_km": km, "revenu_brut_global": euros(top)},
+                       claims, barème_position=closed)
 
 
 def counterfactual_cases() -> Iterator[Case]:

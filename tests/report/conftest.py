@@ -52,7 +52,7 @@ def edge_declarations() -> list[dict[str, Any]]:
           revenu_brut_global="90000"),
         b(learner_id=PURGED_KEEPING_PAYLOAD, fabrique_id="FAB-69-0006", sex="F", birth_date="2002-03-04"),
         b(learner_id="EDGE-007", fabrique_id="FAB-13-0007", profile="graduate_jobseeker",
-          training_start_date="2025-03-15", training_end_date="2025-06-30", application_date="2025-03-20"),
+          training_start_date="2025-01-13", training_end_date="2025-06-30", application_date="2025-01-20"),
         b(learner_id="EDGE-008", fabrique_id="FAB-2B-0008", sex="F", birth_date="1998-09-16"),
         b(learner_id="EDGE-009", fabrique_id="FAB-2B-0009", sex="M", birth_date="1998-09-17"),
         b(learner_id=PURGED_BLANKED, fabrique_id="FAB-59-0010", sex="F", birth_date="2003-01-01"),

@@ -101,8 +101,8 @@ def test_the_cash_flow_file_lists_every_instalment_of_the_grants(programme: Prog
     assert sum(cents(r["amount"]) for r in lines) == cents(document["cash_flow"]["total"])
     assert cents(document["cash_flow"]["total"]) + cents(document["cash_flow"]["unscheduled_amount"]) == \
         cents(document["envelope"]["committed"])
-    march_start = [r["month"] for r in lines if r["learner_id"] == "EDGE-007"]
-    assert march_start == ["2025-03", "2025-04", "2025-05", "2025-06"]
+    january_start = [r["month"] for r in lines if r["learner_id"] == "EDGE-007"]
+    assert january_start == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
     assert len([r for r in lines if r["learner_id"] == "EDGE-001"]) == 10
     assert not [r for r in lines if r["learner_id"] in ("EDGE-004", "EDGE-005", "EDGE-010")]
 

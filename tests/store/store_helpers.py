@@ -54,7 +54,8 @@ def drop_triggers(connection: Connection) -> None:
 
 
 def new_bareme(tmp_path: Path) -> Path:
-    """A copy of rules/ where 2025-2026 gets new rates (+100 €) and ceilings (+10 %): a new barème."""
+    """A copy of rules/ where 2024-2025 gets new rates (+100 €) and ceilings (+10 %): a new barème, carried
+    into the later years (the last year in which a training could still start labelled, policy 9)."""
     target = tmp_path / "rules-new"
     shutil.copytree(RULES, target)
     base = (RULES / "years" / "2023-2024.yaml").read_text(encoding="utf-8")
@@ -74,7 +75,7 @@ def new_bareme(tmp_path: Path) -> Path:
     body = body.replace(rates_line.group(0), new_rates)
     body = re.sub(r'"(\w+)": \[([\d, ]+)\]', raise_ceilings, body)
     body = body.replace('source: "', 'source: "test barème: ')
-    (target / "years" / "2025-2026.yaml").write_text(f"academic_year: 2025-2026\n{body}", encoding="utf-8")
+    (target / "years" / "2024-2025.yaml").write_text(f"academic_year: 2024-2025\n{body}", encoding="utf-8")
     return target
 
 

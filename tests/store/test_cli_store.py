@@ -62,9 +62,7 @@ def test_batch_of_an_unreadable_file_exits_2_naming_it(db_url: str, tmp_path: Pa
 
 def test_batch_compare_to_lists_the_changes_under_a_new_bareme(db_url: str, tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
-    base = json.loads(Path(GRANTED).read_text(encoding="utf-8"))
-    base.update(application_date="2025-10-06", training_start_date="2025-09-15",
-                training_end_date="2026-06-26", income_year=2023)
+    base = json.loads(Path(GRANTED).read_text(encoding="utf-8"))  # 2024-2025, whose barème changes
     path.write_text(json.dumps(base) + "\n", encoding="utf-8")
     assert run("batch", str(path), "--db", db_url).exit_code == 0
     result = run("batch", str(path), "--db", db_url, "--rules", str(new_bareme(tmp_path)), "--compare-to", "1")

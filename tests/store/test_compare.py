@@ -14,16 +14,16 @@ from aid_engine.store import Store
 from aid_engine.store.compare import Tally, compare_runs
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-NEXT_YEAR = {"application_date": "2025-10-06", "training_start_date": "2025-09-15",
-             "training_end_date": "2026-06-26", "income_year": 2023}
+YEAR_BEFORE = {"application_date": "2023-10-06", "training_start_date": "2023-09-18",
+               "training_end_date": "2024-06-28", "income_year": 2021}
 
 
 def _file(path: Path, **income: str) -> Path:
     base = Declaration.parse(json.loads((EXAMPLES / "granted_echelon_7.json").read_text(encoding="utf-8")))
     rows = [
-        base,  # 2024-2025: the same rule set in both rule books
-        base.with_changes(learner_id="L-RATE", **NEXT_YEAR),  # échelon 7 in 2025-2026: only the rate moves
-        base.with_changes(learner_id="L-CEILING", revenu_brut_global=income.get("ceiling", "8500"), **NEXT_YEAR),
+        base.with_changes(**YEAR_BEFORE),  # 2023-2024: the same rule set in both rule books
+        base.with_changes(learner_id="L-RATE"),  # échelon 7 in 2024-2025: only the rate moves
+        base.with_changes(learner_id="L-CEILING", revenu_brut_global=income.get("ceiling", "8500")),
     ]
     path.write_text("".join(d.model_dump_json() + "\n" for d in rows), encoding="utf-8")
     return path
@@ -40,7 +40,7 @@ def test_a_new_bareme_lists_the_learners_whose_outcome_moved_and_why(store: Stor
     rate = changes["L-RATE"]
     assert rate.before and rate.after and rate.before.echelon == rate.after.echelon == "7"
     assert rate.after.total_cents - rate.before.total_cents == 100 * 100
-    assert any(w.startswith("rule set gen-aid/2025-2026") for w in rate.why)
+    assert any(w.startswith("rule set gen-aid/2024-2025") for w in rate.why)
     assert "rate of échelon 7 6335.00 → 6435.00" in rate.why
     ceiling = changes["L-CEILING"]
     assert ceiling.before and ceiling.after and (ceiling.before.echelon, ceiling.after.echelon) == ("5", "6")

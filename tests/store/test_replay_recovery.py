@@ -62,8 +62,8 @@ def test_a_decision_that_would_now_differ_is_reported_field_by_field(examples_st
 def test_a_rule_set_no_longer_in_the_rules_is_said_clearly(examples_stored: Store, tmp_path: Path) -> None:
     changed = load(new_bareme(tmp_path))
     states = {s.decision["academic_year"]: replay(s, changed).state for s in all_decisions(examples_stored.engine)}
-    assert states["2025-2026"] == "rules_missing"
-    assert {state for year, state in states.items() if year != "2025-2026"} == {"same"}
+    assert states["2024-2025"] == "rules_missing"
+    assert {state for year, state in states.items() if year != "2024-2025"} == {"same"}
 
 
 def test_differences_name_the_path_of_each_changed_leaf() -> None:
