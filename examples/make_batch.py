@@ -30,6 +30,10 @@ PROFILES = ("unqualified", "unqualified", "unqualified", "graduate_jobseeker", "
 DEPARTMENTS = ("75", "93", "13", "69", "59", "33", "31", "44", "67", "971", "974", "06", "35", "34")
 
 
+# The academic years the example rows start in (2016-2017 … 2025-2026): the example's own choice, fixed so that
+# examples/batch.csv stays the same file when rules/ gains a year.
+FIRST_YEAR, LAST_YEAR = 2016, 2025
+
 def euros(value: float, places: int = 2) -> str:
     """A French decimal: a comma, never a thousands separator."""
     return f"{value:.{places}f}".replace(".", ",")
@@ -40,7 +44,7 @@ def flag(p: float, rng: random.Random) -> str:
 
 
 def _dates(rng: random.Random) -> tuple[date, date, date, int]:
-    first = rng.randint(2016, 2025)
+    first = rng.randint(FIRST_YEAR, LAST_YEAR)
     month = rng.choice((9, 9, 9, 10, 10, 11, 1, 3))
     start = date(first + (month < 9), month, rng.randint(1, 28))
     end = start + timedelta(days=rng.randint(90, 330))

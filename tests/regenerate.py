@@ -7,7 +7,8 @@
   (the independent oracle: it never imports aid_engine);
 - `examples/expected/*.json`: each example declaration's decision as aid_engine gives it today, trace included
   (pinned so that any change of a decision, a trace step or a message shows in a diff to review);
-- `aid_engine/schemas/*.json`: the JSON Schemas of the contracts, from the models.
+- `aid_engine/schemas/*.json`: the JSON Schemas of the contracts, from the models;
+- `tests/fixtures/bad_rules/`: copies of `rules/` with one thing broken each, by `tests/fixtures/make_bad_rules.py`.
 
 Run it after a change of `rules/` or of the law's copy in the generator, then read the diff: the cases must only
 change where the law did.  Tests check that each of these files equals what this command writes.
@@ -50,6 +51,7 @@ def json_text(value: object) -> str:
 
 def main() -> int:
     subprocess.run([sys.executable, str(ROOT / "tests" / "cases" / "generate.py")], check=True)
+    subprocess.run([sys.executable, str(ROOT / "tests" / "fixtures" / "make_bad_rules.py")], check=True)
     for path, text in {**example_decisions(), **schemas()}.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text(encoding="utf-8") != text:

@@ -184,7 +184,7 @@ def test_the_synthetic_declarations_cover_what_the_comparison_needs(
     sample = plain_decisions["fr"][:RANDOM_ROWS]
     assert {d.status for d in sample} == {"granted", "refused", "review"}
     assert {d.echelon for d in sample} == {None, *ECHELONS}
-    assert len({d.academic_year for d in sample}) == 10
+    assert len({d.academic_year for d in sample}) == synthetic.LAST_YEAR - synthetic.FIRST_YEAR + 1
     assert {r.code for d in sample for r in d.reasons} == set(reference.REASONS)
     assert max(d.points_de_charge for d in sample) > 17
     assert {d.months for d in sample if d.echelon} >= {10}

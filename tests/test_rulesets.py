@@ -96,7 +96,7 @@ def test_a_rules_file_that_is_not_utf8_names_the_file() -> None:
 
 def test_every_ruleset_has_an_id_by_year_and_a_sha256(rulebook: RuleBook) -> None:
     assert [rs.year.label for rs in rulebook] == sorted(p.stem for p in (RULES / "years").glob("*.yaml"))
-    assert rulebook.covered == "2016-2017 … 2026-2027"  # DESIGN.md policies 2 and 10
+    assert rulebook.covered == f"{law.label(law.FIRST_YEAR)} … {law.label(law.LAST_YEAR)}"  # the oracle's years
     for rs in rulebook:
         assert rs.id == f"gen-aid/{rs.year.label}"
         assert re.fullmatch(r"[0-9a-f]{64}", rs.sha256)
@@ -137,7 +137,7 @@ def test_the_rule_set_in_force_is_that_of_the_start_dates_academic_year(rulebook
     assert rulebook.in_force(date(2023, 9, 1)).year.label == "2023-2024"
     assert rulebook.in_force(date(2026, 8, 31)).year.label == "2025-2026"
     assert rulebook.in_force(date(2027, 8, 31)).year.label == "2026-2027"
-    for day in (date(2016, 8, 31), date(2027, 9, 1)):
+    for day in (date(law.FIRST_YEAR, 8, 31), date(law.LAST_YEAR + 1, 9, 1)):
         with pytest.raises(NoRulesetInForce) as info:
             rulebook.in_force(day)
         assert info.value.field == "training_start_date"

@@ -150,9 +150,9 @@ class _Accumulator:
         if f.training_start is not None:
             self.start_months[month_label(f.training_start)].add(f)
 
-    def report(self, scope: Scope, envelope: Decimal, targets: Targets) -> Report:
+    def report(self, scope: Scope, envelope: Decimal, targets: Targets, label: Callable[[str], str]) -> Report:
         return Report(
-            scope=scope, targets=targets, counts=self._counts(), reasons=self._reasons(),
+            scope=scope, targets=targets, counts=self._counts(), reasons=self._reasons(label),
             echelons=tuple(EchelonGrants(e, self.echelons[e].decisions, self.echelons[e].committed)
                            for e in ECHELONS),
             envelope=envelope_of(envelope, self.total.committed, self.total.review_cost),
@@ -169,9 +169,9 @@ class _Accumulator:
         several = sum(1 for n in self.learners.values() if n > 1)
         return Counts(self.total.decisions, s["granted"], s["refused"], s["review"], len(self.learners), several)
 
-    def _reasons(self) -> tuple[ReasonCount, ...]:
+    def _reasons(self, label: Callable[[str], str]) -> tuple[ReasonCount, ...]:
         ordered = sorted(self.reasons.items(), key=lambda item: (-item[1], item[0]))
-        return tuple(ReasonCount(code, n) for code, n in ordered)
+        return tuple(ReasonCount(code, n, label(code)) for code, n in ordered)
 
     def _shares(self, targets: Targets) -> tuple[Share, ...]:
         goal = {"women": targets.women, "young_unqualified": targets.young_unqualified}
@@ -219,11 +219,20 @@ def _tallies(groups: dict[str | None, _Group],
 
 
 def build_report(facts: Iterable[DecisionFacts], *, scope: Scope | None = None,
-                 envelope: Decimal = DEFAULT_ENVELOPE, targets: Targets | None = None) -> Report:
-    """The report over `facts` (the stored decisions in `scope`), against `envelope` euros and `targets`."""
+                 envelope: Decimal = DEFAULT_ENVELOPE, targets: Targets | None = None,
+                 reason_label: Callable[[str], str] | None = None) -> Report:
+    """The report over `facts` (the stored decisions in `scope`), against `envelope` euros and `targets`.
+
+    `reason_label` names a reason code in French: a rule book's `reason_label` (default: the project's rule
+    book, read once), so the labels are those each condition carries in `rules/`.
+    """
+    if reason_label is None:
+        from .. import default_rulebook
+
+        reason_label = default_rulebook().reason_label
     if envelope <= 0:
         raise ValueError("the envelope must be a positive amount of euros")
     accumulator = _Accumulator()
     for f in facts:
         accumulator.add(f)
-    return accumulator.report(scope or Scope(), envelope, targets or Targets())
+    return accumulator.report(scope or Scope(), envelope, targets or Targets(), reason_label)

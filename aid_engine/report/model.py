@@ -83,6 +83,7 @@ class ReasonCount:
 
     code: str
     decisions: int
+    label: str  # from the rule book (each reason's `label` in rules/)
 
 
 @dataclass(frozen=True, slots=True)

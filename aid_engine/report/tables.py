@@ -17,20 +17,6 @@ from .model import GroupTally, Report, Share
 
 NNBSP = "\u202f"
 
-REASON_LABELS = {
-    "training_not_labelled": "formation non labellisée",
-    "profile_not_eligible": "profil non éligible",
-    "application_before_decree": "demande antérieure au décret",
-    "application_before_training_start": "demande avant le début de la formation",
-    "jobseeker_aid": "aide de demandeur d'emploi",
-    "work_study_contract": "contrat d'apprentissage ou de professionnalisation",
-    "training_leave": "congé de formation ou transition professionnelle",
-    "employment_or_region_aid": "aide de l'emploi ou d'une région",
-    "higher_education_grant": "bourse d'enseignement supérieur (non-cumul)",
-    "residence_condition": "condition de résidence",
-    "income_year_mismatch": "année des revenus à revoir",
-    "income_above_ceiling": "revenus au-dessus du plafond de l'échelon 0 bis",
-}
 INDICATOR_LABELS = {"women": "Femmes", "young_unqualified": "Moins de 26 ans sans qualification"}
 INDICATOR_SHORT = {"women": "Femmes", "young_unqualified": "< 26 ans sans qualif."}
 POPULATION_LABELS = {"applicants": "demandeurs", "grantees": "bénéficiaires"}
@@ -89,7 +75,7 @@ def summary_table(r: Report) -> Table:
 
 
 def reasons_table(r: Report) -> Table:
-    rows = tuple((x.code, REASON_LABELS.get(x.code, ""), count(x.decisions), _part(x.decisions, r.counts.refused))
+    rows = tuple((x.code, x.label, count(x.decisions), _part(x.decisions, r.counts.refused))
                  for x in r.reasons)
     note = "Une décision refusée compte sous chacun de ses motifs : les lignes peuvent dépasser le total des refus."
     return Table("reasons", "Refus par motif", ("Motif", "Libellé", "Décisions refusées", "Part des refus"),

@@ -33,8 +33,8 @@ YEARS_DIR = "years"
 
 # -- the pieces of a rule set ---------------------------------------------------------------------------------
 
-_GATE_KEYS = ("id", "code", "expression", "legal_ref", "message", "source")
-_CONDITION_KEYS = ("id", "code", "legal_ref", "message", "source")
+_GATE_KEYS = ("id", "code", "label", "expression", "legal_ref", "message", "source")
+_CONDITION_KEYS = ("id", "code", "label", "legal_ref", "message", "source")
 
 
 def _gates(at: Place) -> tuple[Gate, ...]:
@@ -55,6 +55,7 @@ def _gates(at: Place) -> tuple[Gate, ...]:
             Gate(
                 id=gate_at.text("id"),
                 code=gate_at.text("code"),
+                label=gate_at.messages("label"),
                 predicate=predicate,
                 legal_ref=gate_at.text("legal_ref"),
                 message=gate_at.messages("message"),
@@ -81,6 +82,7 @@ def _condition(at: Place, key: str, extra: Sequence[str], placeholders: Sequence
     return Condition(
         id=sub.text("id"),
         code=sub.text("code"),
+        label=sub.messages("label"),
         legal_ref=sub.text("legal_ref"),
         message=sub.messages("message", placeholders),
         source=sub.text("source"),

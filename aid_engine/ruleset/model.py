@@ -40,6 +40,7 @@ class Gate:
 
     id: str
     code: str
+    label: Messages  # the reason in a few words, for tables and reports
     predicate: Predicate
     legal_ref: str
     message: Messages
@@ -52,6 +53,7 @@ class Condition:
 
     id: str
     code: str
+    label: Messages
     legal_ref: str
     message: Messages
     source: str
@@ -143,6 +145,11 @@ class RuleSet:
             f"{self.per_child_in_higher_education} × children_in_higher_education"))
 
     @property
+    def reasons(self) -> tuple[Gate | Condition, ...]:
+        """Every condition a decision can list as a reason, in the order decisions list them."""
+        return (*self.gates, self.income_year, self.income_ceiling)
+
+    @property
     def ref(self) -> RulesetRef:
         return self._ref
 
@@ -220,6 +227,27 @@ class RuleBook:
         if found is None:
             raise NoRulesetInForce(day.isoformat(), self.covered)
         return found
+
+    @property
+    def first_year(self) -> AcademicYear:
+        return min(self.rulesets)
+
+    @property
+    def last_year(self) -> AcademicYear:
+        return max(self.rulesets)
+
+    def reason_codes(self) -> tuple[str, ...]:
+        """Every reason code of every year, in decision order (a code met first in a later year comes after)."""
+        return tuple(dict.fromkeys(c.code for rs in self for c in rs.reasons))
+
+    def reason_label(self, code: str, lang: str = "fr") -> str:
+        """The label of a reason code, from the latest year that has it; the code itself if no year has it (a
+        decision stored under rules since changed)."""
+        for rs in reversed(list(self)):
+            for c in rs.reasons:
+                if c.code == code:
+                    return c.label.get(lang)
+        return code
 
     def by_sha256(self, sha256: str) -> RuleSet | None:
         return next((r for r in self.rulesets.values() if r.sha256 == sha256), None)

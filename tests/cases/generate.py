@@ -35,8 +35,6 @@ HERE = Path(__file__).resolve().parent
 # -- the law, copied from gen-aid-rules.md ------------------------------------------------------------------
 
 ECHELONS = ("0bis", "1", "2", "3", "4", "5", "6", "7")  # least to most generous
-FIRST_YEAR, LAST_YEAR = 2016, 2026  # academic years 2016-2017 … 2026-2027 (DESIGN.md policies 2 and 10)
-YEARS = tuple(range(FIRST_YEAR, LAST_YEAR + 1))
 
 # §3.2 Table A: 2016-2017 … 2022-2023.  One tuple per échelon, 0 … 17 points de charge.
 TABLE_A: dict[str, tuple[int, ...]] = {
@@ -93,6 +91,10 @@ RATES: dict[int, tuple[int, ...]] = {
     2025: _RATES_2023,
     2026: _RATES_2023,
 }
+# The academic years covered are those whose rates are typed above: 2016-2017 … 2026-2027 (DESIGN.md policies 2
+# and 10).  A new year is its rates (and ceilings, if they change) typed here, nothing else.
+YEARS = tuple(sorted(RATES))
+FIRST_YEAR, LAST_YEAR = YEARS[0], YEARS[-1]
 
 # DESIGN.md policy 3: half-open bands [from, next from) → points; the new bands from 2022-2023.
 BANDS_BEFORE_2022 = ((Decimal(0), 0), (Decimal(30), 1), (Decimal(250), 2))
@@ -580,7 +582,7 @@ def date_cases() -> Iterator[Case]:
                    {**starting(start), "distance_km": "3500", "revenu_brut_global": euros(ceiling(first, "7", 3))},
                    {"academic_year": label(first), "points_de_charge": points,
                     "echelon": "7" if points == 3 else "6"})
-    for start in (date(2016, 8, 31), date(2027, 9, 1), date(2010, 1, 4)):
+    for start in (date(FIRST_YEAR, 8, 31), date(LAST_YEAR + 1, 9, 1), date(2010, 1, 4)):
         yield Case(f"A training starting {iso(start)} has no rule set in force (NoRulesetInForce)",
                    {**starting(start, applied=start + timedelta(days=5))},
                    error={"type": "NoRulesetInForce", "field": "training_start_date",

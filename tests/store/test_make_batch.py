@@ -11,6 +11,7 @@ from aid_engine import default_rulebook
 from aid_engine.batch import Decider, read_records
 from aid_engine.models import DECLARATION_FIELDS
 from aid_engine.store.writer import Decided
+from examples import make_batch
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -27,6 +28,7 @@ def test_the_example_has_the_contract_columns_every_year_and_every_status(exampl
     assert tuple(header) == DECLARATION_FIELDS
     with Decider(default_rulebook(), "fr", 1) as decider:
         decided = [o for o in decider.decide(read_records(example_batch)) if isinstance(o, Decided)]
-    assert {d.academic_year for d in decided} == {f"{y}-{y + 1}" for y in range(2016, 2026)}
+    years = range(make_batch.FIRST_YEAR, make_batch.LAST_YEAR + 1)
+    assert {d.academic_year for d in decided} == {f"{y}-{y + 1}" for y in years}
     assert {d.status for d in decided} == {"granted", "refused", "review"}
     assert {d.echelon for d in decided if d.status == "granted"} == {"0bis", "1", "2", "3", "4", "5", "6", "7"}
