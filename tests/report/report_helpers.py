@@ -50,7 +50,8 @@ def day_of(value: Any) -> date:
 
 
 ROWS = """
-SELECT d.id, d.learner_id, d.declaration_id, d.status, d.echelon, d.monthly_cents, d.months, d.total_cents, d.decided_at,
+SELECT d.id, d.learner_id, d.declaration_id, d.status, d.echelon, d.monthly_cents, d.months, d.total_cents,
+       d.decided_at,
        a.payload AS decision_json, x.payload AS declaration_json, x.purged_at
 FROM decisions d JOIN audit_records a ON a.id = d.audit_id JOIN declarations x ON x.id = d.declaration_id
 """

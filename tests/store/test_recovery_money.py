@@ -44,7 +44,7 @@ def batched(db_url: str, example_batch: Path) -> str:
 
 
 def test_audit_show_marks_the_decision_a_correction_superseded(batched: str) -> None:
-    first, second = decision_ids(batched, CORRECTED)
+    _, second = decision_ids(batched, CORRECTED)
     shown = run("audit", "show", CORRECTED, "--db", batched)
     assert shown.exit_code == 0, shown.stderr
     lines = shown.stdout.splitlines()
