@@ -233,9 +233,9 @@ def _check_declaration(row: Any, purges: dict[str, tuple[int, str]], now: dateti
         raise AuditChainBroken(f"(declaration {ident})",
                                f"declaration {ident} has no decision: it was inserted or re-pointed by hand")
     received = _aware(row["received_at"])
-    if received > now or stamp(received) != stamp(row["first_at"]):
-        raise AuditChainBroken(record, f"declaration {ident} was altered: received_at is not the time of its "
-                                       "first decision")
+    if received > now or received > _aware(row["first_at"]):
+        raise AuditChainBroken(record, f"declaration {ident} was altered: received_at is after its first "
+                                       "decision or in the future")
     purge = purges.get(digest)
     if row["purged_at"] is None:
         if purge is not None:
