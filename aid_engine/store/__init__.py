@@ -89,17 +89,23 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(db: str | None = None, *, migrate: bool = True) -> Store:
+def open_store(db: str | None = None, *, migrate: bool = True, read_only: bool = False,
+               lang: str | None = None) -> Store:
     """Open the store at `db` (else `$AID_ENGINE_DB`, else `sqlite:///aid_engine.db`).
 
     An empty database gets the latest schema; one at an older revision is refused until `db upgrade`.
-    `migrate=False` opens without looking at the schema (for `db upgrade` itself).
+    `migrate=False` opens without looking at the schema (for `db upgrade` itself).  `read_only=True` (the
+    commands that only read) never creates anything: a SQLite file that does not exist, or a database
+    without the store's schema, is a `StoreError` « aucune base à … » (in English with `lang="en"`).
     """
     url = url_of(db)
+    lang = lang or os.environ.get("AID_ENGINE_LANG") or "fr"
+    if read_only:
+        database.refuse_missing(url, lang)
     engine = database.create(url)
     if migrate:
         try:
-            database.ensure_schema(engine)
+            database.ensure_schema(engine, create=not read_only, lang=lang)
         except BaseException:
             engine.dispose()
             raise
