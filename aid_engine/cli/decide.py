@@ -111,12 +111,26 @@ def save_decision(declaration: Declaration, decision: Decision, db: str | None, 
 
 
 def explain(
-    file: Annotated[str, typer.Argument(help="Declaration JSON file, or - for standard input.")],
+    file: Annotated[str | None, typer.Argument(help="Declaration JSON file, or - for standard input.")] = None,
     lang: LangOption = "fr",
     rules: RulesOption = None,
+    decision_id: Annotated[int | None, typer.Option(
+        "--decision", help="A stored decision: its trace as it was at decision time.")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="With --decision: database URL (default: "
+                                           "$AID_ENGINE_DB, else sqlite:///aid_engine.db).")] = None,
 ) -> None:
     """Montre la trace de la décision, règle par règle : ce qu'elle a lu et ce qu'elle a donné."""
     lang = _check_lang(lang)
+    if (file is None) == (decision_id is None):
+        raise typer.BadParameter("give a FILE or --decision ID, not both", param_hint="FILE")
+    if decision_id is not None:
+        from .store_commands import explain_decision
+
+        explain_decision(decision_id, db, lang, rules)
+        return
+    if db is not None:
+        raise typer.BadParameter("--db goes with --decision", param_hint="--db")
+    assert file is not None
     decision = decide(read_declaration(file), rules, lang)
     from rich.console import Console
 

@@ -239,6 +239,58 @@ def replay(
         raise typer.Exit(1)
 
 
+_TRACE_GONE = {
+    "fr": "La trace de la décision {id} est partie avec sa déclaration : ses données personnelles ont été "
+          "effacées (purge). La décision reste : {outcome}.",
+    "en": "The trace of decision {id} went with its declaration: its personal data was purged. The decision "
+          "stays: {outcome}.",
+}
+_TRACE_NO_RULES = {
+    "fr": "La trace de la décision {id} ne peut pas être recalculée : sa règle ({ruleset}) n'est ni archivée "
+          "dans la base ni dans les règles données.",
+    "en": "The trace of decision {id} cannot be recomputed: its rule set ({ruleset}) is neither archived in the "
+          "store nor in the rules given.",
+}
+_TRACE_ALTERED = {
+    "fr": "La trace recalculée de la décision {id} ne correspond pas à l'empreinte que son enregistrement "
+          "d'audit lie : la déclaration ou la règle archivée a été modifiée (lancer `aid-engine audit verify`).",
+    "en": "The recomputed trace of decision {id} does not match the keyed digest its audit record binds: the "
+          "declaration or the archived rule set was altered (run `aid-engine audit verify`).",
+}
+
+
+def explain_decision(decision_id: int, db: str | None, lang: str, rules: Path | None) -> None:
+    """`explain --decision ID`: the stored decision's trace as it was at decision time, or why it cannot be."""
+    from rich.console import Console
+
+    from ..store import queries
+    from ..store.replay import Archive, stored_trace
+    from .render import print_decision, print_trace
+
+    book = _optional_rulebook(rules)
+    store = read_db(db, lang)
+    try:
+        with store.errors(f"read decision {decision_id}"), store.engine.connect() as connection:
+            shown = stored_trace(queries.stored_decision(connection, decision_id), Archive(connection), book)
+    finally:
+        store.close()
+    if shown.state == "as_decided" and shown.decision is not None:
+        console = Console()
+        print_trace(shown.decision, console, lang)
+        print_decision(shown.decision, console, lang)
+        return
+    d = shown.stored.decision
+    outcome = f"{d['status']}, {d.get('echelon') or '-'}, {d['total_amount']} €, {d['academic_year']}"
+    messages = {"purged": _TRACE_GONE, "rules_missing": _TRACE_NO_RULES, "altered": _TRACE_ALTERED}[shown.state]
+    text = messages["en" if lang == "en" else "fr"].format(id=decision_id, outcome=outcome,
+                                                           ruleset=shown.stored.ruleset_id)
+    if shown.state == "purged":
+        typer.echo(text)
+        return
+    typer.echo(text, err=True)
+    raise typer.Exit(1)
+
+
 def _optional_rulebook(rules: Path | None) -> Any:
     """The rule book of `--rules` (a bad one is exit 2), else the project's if it loads, else none: the
     archive is enough for format-2 decisions."""

@@ -161,3 +161,36 @@ def replay(stored: StoredDecision, book: RuleBook | None, archive: Archive | Non
                 stored.decision_digest:
             found = (Difference("trace", "the trace or messages stored (by keyed digest)", "differ"),)
     return _outcome(stored, "differs" if found else "same", found, now.engine_version)
+
+
+TraceState = Literal["as_decided", "purged", "rules_missing", "altered"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTrace:
+    """The full decision of a stored decision, trace included, as it was at decision time — or why it cannot
+    be shown: its declaration was purged (the trace went with it), its rule set is neither archived nor in the
+    rule book, or the decision recomputed does not match the keyed digest its record binds."""
+
+    stored: StoredDecision
+    state: TraceState
+    decision: Decision | None = None
+
+
+def stored_trace(stored: StoredDecision, archive: Archive, book: RuleBook | None = None) -> StoredTrace:
+    """The decision with its trace as it was at decision time (format 1: as stored; format 2: decided again
+    from the declaration with the archived rule set, and checked against the record's keyed digest)."""
+    if stored.record_format == 1 and "trace" in stored.decision:
+        return StoredTrace(stored, "as_decided", Decision.model_validate(stored.decision))
+    if stored.declaration is None or stored.secret is None:
+        return StoredTrace(stored, "purged")
+    ruleset = ruleset_of(stored, book, archive)
+    if ruleset is None:
+        return StoredTrace(stored, "rules_missing")
+    try:
+        decision = redecide(stored, ruleset)
+    except DeclarationError:
+        return StoredTrace(stored, "altered")
+    if keyed_hex(stored.secret, as_then(decision, stored)) != stored.decision_digest:
+        return StoredTrace(stored, "altered")
+    return StoredTrace(stored, "as_decided", decision.model_copy(update={"engine_version": stored.engine_version}))

@@ -150,5 +150,9 @@ def programme(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 @pytest.fixture
 def empty_store(tmp_path: Path) -> str:
-    """The URL of a SQLite file that does not exist yet (the report creates the schema, finds nothing)."""
-    return f"sqlite:///{tmp_path / 'empty.db'}"
+    """The URL of an empty store (made first: the report only reads, it never creates a store)."""
+    from aid_engine.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_store(url).close()
+    return url
