@@ -70,12 +70,16 @@ def test_a_decision_is_the_output_contract_and_saving_adds_its_id(
     assert stored == saved
     trace = served.call("GET", f"/api/v1/decisions/{saved['decision_id']}/trace", "auditor").json()
     assert trace["trace"] == plain["trace"]
-    english = served.call("POST", "/api/v1/decisions?lang=en", "desk",
-                          json=declaration(training_labelled=False)).json()
-    assert english["status"] == "refused" and english["reasons"][0]["message"] != plain.get("reasons", [{}])
+    refused = declaration(training_labelled=False)
+    french = served.call("POST", "/api/v1/decisions", "desk", json=refused).json()
+    english = served.call("POST", "/api/v1/decisions?lang=en", "desk", json=refused).json()
+    assert english["status"] == french["status"] == "refused"
+    assert english["reasons"][0]["code"] == french["reasons"][0]["code"] == "training_not_labelled"
+    assert english["reasons"][0]["message"] != french["reasons"][0]["message"]
 
 
-def test_the_operator_of_a_saved_decision_is_the_user(served: Served, declaration: Callable[..., dict[str, Any]]) -> None:
+def test_the_operator_of_a_saved_decision_is_the_user(
+        served: Served, declaration: Callable[..., dict[str, Any]]) -> None:
     d = declaration()
     saved_decision(served, d)
     history = served.call("GET", f"/api/v1/learners/{d['learner_id']}/decisions", "desk").json()
