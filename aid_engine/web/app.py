@@ -9,6 +9,7 @@ database's message (those are logged by kind only).
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +23,7 @@ from ..ruleset import RuleBook
 from ..store import Store
 from .access import ApiError
 from .context import Server
+from .notice import NOTICE_FILE, NoticeRules, load_notice
 from .security import SecurityHeaders, Signer
 
 log = logging.getLogger("aid_engine.web")
@@ -59,6 +61,16 @@ def _store_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "store_unavailable", "message": "the store cannot answer now"}, status_code=503)
 
 
+def notice_rules(book: RuleBook) -> NoticeRules:
+    """The notice's data: `notice.yaml` of the rule book's directory, else of the project's `rules/`."""
+    from ..ruleset.loader import default_rules_dir
+
+    own = Path(book.root) if book.root else None
+    if own is not None and (own / NOTICE_FILE).is_file():
+        return load_notice(own)
+    return load_notice(default_rules_dir())
+
+
 def create_app(store: Store, book: RuleBook, *, signer: Signer | None = None, max_upload: int | None = None,
                secure_cookies: bool = False) -> FastAPI:
     """The application around an opened store and a rule book (the caller closes the store)."""
@@ -72,6 +84,7 @@ def create_app(store: Store, book: RuleBook, *, signer: Signer | None = None, ma
     from .batches import BatchJobs
 
     server.jobs = BatchJobs(server)
+    server.notice = notice_rules(book)
     app.state.server = server
     handlers: dict[Any, Any] = {ApiError: _api_error, RequestValidationError: _validation_error,
                                 StarletteHTTPException: _http_error, StoreError: _store_error}

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..ruleset import RuleBook
     from ..store import Store
     from .batches import BatchJobs
+    from .notice import NoticeRules
 
 MAX_DECLARATION = 1 << 20  # bytes of one declaration (DESIGN.md « Text, files and limits »)
 MAX_UPLOAD = 64 << 20  # bytes of one batch file sent to the server
@@ -32,6 +33,7 @@ class Server:
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="aid-engine-serve-")))
     secure_cookies: bool = False
     jobs: Any = None  # BatchJobs, made by create_app
+    notice: NoticeRules = None  # type: ignore[assignment]  # read by create_app
 
     @property
     def batches(self) -> BatchJobs:

@@ -110,5 +110,15 @@ def mount(app: FastAPI) -> None:
             return RedirectResponse("/signin", status_code=303)
         return render(request, "home.html", user=user, csrf=server_of(request).signer.csrf_of(session.nonce))
 
+    @app.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        user, session = page_user(request)
+        csrf = server_of(request).signer.csrf_of(session.nonce) if session else ""
+        return render(request, "apidocs.html", user=user, csrf=csrf)
+
+    from . import desk
+
+    desk.mount(app)
+
 
 __all__ = ["mount", "page_user", "render"]
