@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import FABRIQUE, OTHER_FABRIQUE, ROLES, Served
+from web_helpers import FABRIQUE, OTHER_FABRIQUE, ROLES, Served
 
 FORBIDDEN = {"error": "forbidden", "message": "not allowed for this user"}
 # Route → the roles allowed (the others get 403); {id} and {learner} are filled in by the test.

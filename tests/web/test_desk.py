@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from conftest import FABRIQUE, OTHER_FABRIQUE, Served
+from web_helpers import FABRIQUE, OTHER_FABRIQUE, Served
 
 from aid_engine.web.fields import FIELDS
 from aid_engine.web.notice import load_notice

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import Served
+from web_helpers import Served
 
 from aid_engine.store.users import add_user
 
