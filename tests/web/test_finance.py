@@ -38,7 +38,7 @@ def test_a_batch_runs_in_the_background_then_its_files_download(served: Served) 
     decisions = served.call("GET", f"/api/v1/batches/{run_id}/decisions", "finance")
     assert decisions.status_code == 200 and decisions.text.count("\n") == state["rows_decided"]
     rejected = served.call("GET", f"/api/v1/batches/{run_id}/rejected", "admin")
-    assert rejected.status_code == 200 and rejected.text.startswith('"line"') or rejected.text.startswith("line")
+    assert (rejected.status_code == 200 and rejected.text.startswith('"line"')) or rejected.text.startswith("line")
     records = served.call("GET", "/api/v1/learners/" + decisions.text.split('"learner_id":"')[1].split('"')[0]
                           + "/decisions", "auditor").json()["records"]
     assert records[-1]["operator"] == "finance-user"
