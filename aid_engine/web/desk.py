@@ -46,8 +46,8 @@ def forbidden_page(request: Request, user: User, csrf: str) -> Response:
 
 async def _posted(request: Request, csrf: str) -> dict[str, str] | None:
     """The posted form's fields, or None when its CSRF token is not this session's."""
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    async with request.form() as form:
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
     return values if values.get("csrf") == csrf else None
 
 

@@ -116,9 +116,10 @@ def mount(app: FastAPI) -> None:
         csrf = server_of(request).signer.csrf_of(session.nonce) if session else ""
         return render(request, "apidocs.html", user=user, csrf=csrf)
 
-    from . import desk
+    from . import desk, finance
 
     desk.mount(app)
+    finance.mount(app)
 
 
 __all__ = ["mount", "page_user", "render"]
