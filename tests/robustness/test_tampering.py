@@ -106,7 +106,8 @@ def test_a_forged_record_appended_with_a_valid_hash_is_named_by_its_missing_deci
         last = int(c.execute(text("SELECT max(id) FROM audit_records")).scalar_one())
         head = _record(c, int(c.execute(text("SELECT max(id) FROM audit_records WHERE kind = 'decision'"))
                               .scalar_one()))
-        forged = head | {"id": last + 1, "learner_id": "GHOST-1", "operator": "intruder", "prev_hash": _record(c, last)["hash"],
+        forged = head | {"id": last + 1, "learner_id": "GHOST-1", "operator": "intruder",
+                         "prev_hash": _record(c, last)["hash"],
                          "payload": head["payload"].replace(head["learner_id"], "GHOST-1")}
         forged["hash"] = Record.of(forged).hash()
         c.execute(text(f"INSERT INTO audit_records ({', '.join(forged)}) VALUES "

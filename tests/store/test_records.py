@@ -16,8 +16,8 @@ from aid_engine.store.records import (
     Record,
     canonical_json,
     declaration_json,
-    keyed_hex,
     kept,
+    keyed_hex,
     sha256_hex,
 )
 
