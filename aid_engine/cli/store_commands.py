@@ -135,13 +135,24 @@ def _print_batch(result: BatchResult) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOption = None) -> None:
+def audit_verify(
+    db: DbOption = None,
+    checkpoints: Annotated[list[Path] | None, typer.Option(
+        "--checkpoint", help="A signed checkpoint the store must extend (repeatable).")] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        "--public-key", help="The public key checkpoints are signed with (as `audit keygen` printed it).")] = None,
+) -> None:
     """Recompute every audit record's hash; exit 1 naming the first record altered, removed or out of order."""
+    from .audit_commands import verify_checkpoints
+
     store = open_db(db)
     try:
         report = store.verify()
+        extended = verify_checkpoints(store, checkpoints or [], public_key)  # checkpoints: cli/audit_commands.py
     finally:
         store.close()
+    for line in extended:
+        typer.echo(line)
     typer.echo(f"audit chain intact: {report.records} record(s) ({report.decisions} decision(s), "
                f"{report.recoveries} recovery record(s)"
                + (f", {report.purges} purge record(s)" if report.purges else "") + f"); head {report.head_hash}")
