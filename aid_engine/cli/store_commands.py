@@ -177,13 +177,15 @@ def audit_show(
         typer.echo(json.dumps([_entry_json(e) for e in entries], ensure_ascii=False, indent=2))
         return
     for e in entries:
+        superseded = f"  (superseded by decision {e.superseded_by})" if e.superseded_by is not None else ""
         typer.echo(f"record {e.record_id}  {e.recorded_at}  {e.kind:<8}  {_entry_text(e)}  "
-                   f"[{e.ruleset_id}, by {e.operator}]")
+                   f"[{e.ruleset_id}, by {e.operator}]{superseded}")
 
 
 def _entry_json(e: Any) -> dict[str, Any]:
     return {"record": e.record_id, "kind": e.kind, "recorded_at": e.recorded_at, "operator": e.operator,
-            "ruleset_id": e.ruleset_id, "decision_id": e.decision_id, e.kind: e.payload}
+            "ruleset_id": e.ruleset_id, "decision_id": e.decision_id, "superseded_by": e.superseded_by,
+            e.kind: e.payload}
 
 
 def _entry_text(e: Any) -> str:
@@ -191,8 +193,9 @@ def _entry_text(e: Any) -> str:
     if e.kind == "purge":
         return f"declaration purged: {len(p['fields_blanked'])} personal field(s) blanked"
     if e.kind == "recovery":
+        replaces = f" (replaces record {p['replaces']})" if "replaces" in p else ""
         return (f"decision {e.decision_id}: left on {p['left_on']}, {len(p['months_undue'])} instalment(s) "
-                f"owed back = {p['amount_owed']} €")
+                f"owed back = {p['amount_owed']} €{replaces}")
     echelon = f"échelon {p['echelon']}" if p.get("echelon") else "no échelon"
     codes = ", ".join(r["code"] for r in p.get("reasons", ())) or "-"
     return (f"decision {e.decision_id}: {p['status']}, {echelon}, {p['total_amount']} € over {p['months']} "
@@ -273,6 +276,9 @@ def recovery(
     decision_id: Annotated[int | None, typer.Option(
         "--decision", help="The decision to apply it to (default: the granted one whose training holds the date, "
                            "else the latest granted).")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Replace the recovery already recorded for this decision (both stay in the audit "
+                          "trail).")] = False,
     db: DbOption = None,
     operator: OperatorOption = None,
 ) -> None:
@@ -292,7 +298,7 @@ def recovery(
                 owed = recoveries.recovery_of(stored, day)
             except ValueError as exc:
                 raise typer.BadParameter(str(exc), param_hint="--left-on") from None
-            recorded = recoveries.record(store.engine, owed, stored, who)
+            recorded = recoveries.record(store.engine, owed, stored, who, replace=replace)
     finally:
         store.close()
     _print_recovery(recorded)
@@ -307,7 +313,8 @@ def _print_recovery(recorded: Any) -> None:
     typer.echo(f"  months after the month of leaving: {len(r.months_undue)} ({undue})")
     typer.echo(f"  amount owed back: {r.amount_owed} €")
     state = "recorded as" if recorded.created else "already recorded as"
-    typer.echo(f"  {state} audit record {recorded.record_id}")
+    replaced = f", replacing audit record {recorded.replaced}" if recorded.replaced is not None else ""
+    typer.echo(f"  {state} audit record {recorded.record_id}{replaced}")
 
 
 # -- diff, db ------------------------------------------------------------------------------------------------------
@@ -322,7 +329,8 @@ def _print_diff(store: Store, run_a: int, run_b: int) -> None:
         for change in compare_runs(store.engine, run_a, run_b, tally):
             before = change.before.text() if change.before else "absent"
             after = change.after.text() if change.after else "absent"
-            typer.echo(f"  {change.learner_id}: {before} → {after} — {'; '.join(change.why)}")
+            training = f" (training from {change.training_start})" if change.training_start else ""
+            typer.echo(f"  {change.learner_id}{training}: {before} → {after} — {'; '.join(change.why)}")
     typer.echo(f"{tally.compared} learner(s) compared: {tally.changed} changed, {tally.only_before} only in run "
                f"{run_a}, {tally.only_after} only in run {run_b}")
 

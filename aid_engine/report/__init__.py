@@ -28,6 +28,7 @@ from .model import (
     Report,
     Scope,
     Share,
+    Superseded,
     Targets,
 )
 
@@ -46,6 +47,7 @@ __all__ = [
     "Report",
     "Scope",
     "Share",
+    "Superseded",
     "Targets",
     "build_report",
     "facts_of",

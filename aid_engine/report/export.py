@@ -20,8 +20,10 @@ from ..money import as_str
 from .departement import SOURCE_NOTE
 from .model import GroupTally, Report
 
-COUNTING = ("every stored decision in scope counts once: a learner decided again under another rule set counts "
-            "for each decision; refusals count under each of their reason codes")
+COUNTING = ("a learner's decisions for one training (learner_id + training_start_date) form a history whose latest "
+            "stored decision is current; every figure counts the current decisions in scope only, superseded ones "
+            "(a corrected declaration, a re-decision under other rules) are counted apart; refusals count under "
+            "each of their reason codes")
 CASH_FLOW_HEADER = ("month", "learner_id", "decision_id", "amount")
 
 
@@ -67,14 +69,23 @@ def _cash_flow(r: Report) -> dict[str, Any]:
                          for m in cf.by_month]}
 
 
+def _superseded(r: Report) -> dict[str, Any]:
+    x = r.superseded
+    return {"decisions": x.decisions, "after_correction": x.after_correction,
+            "under_other_rules": x.under_other_rules, "granted": x.granted,
+            "granted_amount": as_str(x.granted_amount)}
+
+
 def report_json(r: Report) -> dict[str, Any]:
     """The report as one JSON-ready document (the `--json` output)."""
     c = r.counts
     return {
         "scope": _scope(r),
         "counting": COUNTING,
-        "decisions": {"total": c.decisions, "granted": c.granted, "refused": c.refused, "review": c.review,
-                      "learners": c.learners, "learners_with_several_decisions": c.learners_with_several},
+        "decisions": {"total": c.decisions, "current": c.current, "granted": c.granted, "refused": c.refused,
+                      "review": c.review, "superseded": c.superseded, "learners": c.learners,
+                      "learners_with_several_decisions": c.learners_with_several},
+        "superseded": _superseded(r),
         "refused_by_reason": [{"code": x.code, "decisions": x.decisions} for x in r.reasons],
         "grants_by_echelon": [{"echelon": e.echelon, "grants": e.grants, "committed": as_str(e.committed)}
                               for e in r.echelons],
@@ -109,9 +120,11 @@ def write_cash_flow(r: Report, path: Path, *, option: str = "--cash-flow", input
 def _summary_rows(r: Report) -> list[tuple[str, object]]:
     c, e, cf = r.counts, _envelope(r), r.cash_flow
     rows: list[tuple[str, object]] = [
-        ("scope", r.scope.describe()), ("decisions", c.decisions), ("granted", c.granted), ("refused", c.refused),
-        ("review", c.review), ("learners", c.learners), ("learners_with_several_decisions", c.learners_with_several),
+        ("scope", r.scope.describe()), ("decisions", c.decisions), ("current", c.current), ("granted", c.granted),
+        ("refused", c.refused), ("review", c.review), ("superseded", c.superseded),
+        ("learners", c.learners), ("learners_with_several_decisions", c.learners_with_several),
     ]
+    rows += [(f"superseded_{k}", v) for k, v in _superseded(r).items() if k != "decisions"]
     rows += list(e.items())
     rows += [("departement_unknown", r.unknown_departements), ("cash_flow_total", as_str(cf.total)),
              ("cash_flow_unscheduled_grants", cf.unscheduled_grants),

@@ -39,10 +39,16 @@ class DecisionFacts:
     sex: str | None
     birth_date: date | None
     purged: bool
+    superseded_by: int | None = None
+    superseded_why: str | None = None  # "correction" (another declaration) or "rules" (other rules)
 
     @property
     def is_granted(self) -> bool:
         return self.status == "granted"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_by is None
 
 
 def euros(cents: int) -> Decimal:
@@ -91,8 +97,9 @@ def reason_codes(decision_json: str | None) -> tuple[str, ...]:
     return tuple(str(r["code"]) for r in reasons)
 
 
-def facts_of(row: Mapping[Any, Any]) -> DecisionFacts:
-    """The facts of one row of the report's query (see `report.queries`)."""
+def facts_of(row: Mapping[Any, Any], superseded: tuple[int, str] | None = None) -> DecisionFacts:
+    """The facts of one row of the report's query (see `report.queries`); `superseded`: the decision that
+    replaced it and why, when it is not current."""
     declaration: dict[str, Any] = json.loads(row["declaration_json"]) if row["declaration_json"] else {}
     purged = row["purged_at"] is not None
     if purged:
@@ -106,4 +113,5 @@ def facts_of(row: Mapping[Any, Any]) -> DecisionFacts:
         training_start=day_of(declaration.get("training_start_date")),
         profile=text_of(declaration.get("profile")),
         sex=text_of(declaration.get("sex")), birth_date=day_of(declaration.get("birth_date")), purged=purged,
+        superseded_by=superseded[0] if superseded else None, superseded_why=superseded[1] if superseded else None,
     )

@@ -1,9 +1,11 @@
 """The programme report's figures, computed in one pass over the stored decisions in scope.
 
-How it counts (DESIGN.md « Command-line and store conventions »): every stored decision in scope counts once.
-A learner decided again under another rule set has two stored decisions, and both count — in the statuses,
-the committed amount and the cash flow alike; the report says how many learners are in that case, and
-`--run` narrows it to one batch run's decisions.  Refusals are counted under each of their reason codes.
+How it counts (DESIGN.md « Money: one current decision per learner and training »): a learner's decisions
+for one training form a history whose latest stored decision is current (the store's queries say which).
+Every figure — statuses, reasons, échelons, committed amount, cost of reviews, fabriques, départements,
+targets, cash flow — counts the current decisions in scope only; the superseded ones (a corrected
+declaration, a re-decision under other rules) are counted apart, with the granted totals they would have
+added.  Refusals are counted under each of their reason codes.
 The committed amount is the sum of the totals of granted decisions; the projected cost adds the provisional
 totals of the decisions to review.  Population shares use `sex`, `birth_date` and `profile`; a missing or
 purged value is unknown, never guessed (see `indicators`).
@@ -38,6 +40,7 @@ from .model import (
     Report,
     Scope,
     Share,
+    Superseded,
     Targets,
 )
 
@@ -118,6 +121,9 @@ class _Accumulator:
     """The running sums of one pass; `report()` freezes them."""
 
     total: _Group = field(default_factory=_Group)
+    stored: int = 0
+    superseded: Counter[str] = field(default_factory=Counter)
+    superseded_amount: Decimal = ZERO
     learners: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     echelons: dict[str, _Group] = field(default_factory=lambda: defaultdict(_Group))
@@ -129,8 +135,12 @@ class _Accumulator:
     grants: list[DecisionFacts] = field(default_factory=list)
 
     def add(self, f: DecisionFacts) -> None:
-        self.total.add(f)
+        self.stored += 1
         self.learners[f.learner_id] += 1
+        if not f.is_current:
+            self._add_superseded(f)
+            return
+        self.total.add(f)
         self.fabriques[f.fabrique_id].add(f)
         self.departements[departement_of(f.fabrique_id)].add(f)
         populations = POPULATIONS if f.is_granted else POPULATIONS[:1]
@@ -142,6 +152,12 @@ class _Accumulator:
             self.reasons.update(set(f.reasons))
         if f.is_granted:
             self._add_grant(f)
+
+    def _add_superseded(self, f: DecisionFacts) -> None:
+        self.superseded[f.superseded_why or "correction"] += 1
+        if f.is_granted:
+            self.superseded["granted"] += 1
+            self.superseded_amount += f.total
 
     def _add_grant(self, f: DecisionFacts) -> None:
         self.grants.append(f)
@@ -162,12 +178,15 @@ class _Accumulator:
             by_start_month=tuple(MonthAmount(m, g.decisions, g.committed)
                                  for m, g in sorted(self.start_months.items())),
             cash_flow=cash_flow_of(self.grants),
+            superseded=Superseded(self.stored - self.total.decisions, self.superseded["correction"],
+                                  self.superseded["rules"], self.superseded["granted"], self.superseded_amount),
         )
 
     def _counts(self) -> Counts:
         s = self.total.statuses
         several = sum(1 for n in self.learners.values() if n > 1)
-        return Counts(self.total.decisions, s["granted"], s["refused"], s["review"], len(self.learners), several)
+        return Counts(self.stored, s["granted"], s["refused"], s["review"], len(self.learners), several,
+                      current=self.total.decisions, superseded=self.stored - self.total.decisions)
 
     def _reasons(self, label: Callable[[str], str]) -> tuple[ReasonCount, ...]:
         ordered = sorted(self.reasons.items(), key=lambda item: (-item[1], item[0]))

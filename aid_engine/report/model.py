@@ -67,7 +67,8 @@ class Targets:
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """How many stored decisions are in scope, by status, and how many distinct learners they concern."""
+    """How many stored decisions are in scope; of them, the current ones by status and the superseded ones;
+    how many distinct learners they concern."""
 
     decisions: int
     granted: int
@@ -75,6 +76,20 @@ class Counts:
     review: int
     learners: int
     learners_with_several: int
+    current: int = 0
+    superseded: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Superseded:
+    """The superseded decisions in scope, counted apart: why they were replaced, and the granted totals they
+    would have added had they been counted."""
+
+    decisions: int
+    after_correction: int
+    under_other_rules: int
+    granted: int
+    granted_amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +216,7 @@ class Report:
     shares: tuple[Share, ...]
     by_start_month: tuple[MonthAmount, ...]
     cash_flow: CashFlow
+    superseded: Superseded = Superseded(0, 0, 0, 0, Decimal("0.00"))
 
     def share(self, indicator: str, population: str) -> Share:
         """The share of one indicator in one population."""

@@ -4,7 +4,10 @@ Scopes: every decision; a batch run's — the decisions its input lines gave (`b
 stored them or found them already stored, so a re-run of the same file reports the same; or the decisions
 stored between two days, `decided_at` in UTC, both days included.  Each row joins the decision's columns,
 its JSON in the audit record (for the reason codes) and its declaration (for fabrique, dates, sex, birth
-date, profile).  An edge module: it must never write to the store, and never hold more than a page of rows
+date, profile).  Which decisions are superseded is read once, by the store's one definition
+(`store.queries.superseded`: the latest stored decision of a learner and training is current), store-wide: a
+decision in scope replaced by a later one, in scope or not, counts as superseded.  An edge module: it must
+never write to the store, and never hold more than a page of rows (and the ids of the superseded decisions)
 beyond the facts it yields.
 """
 
@@ -17,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from ..errors import NotFound
+from ..store.queries import superseded
 from ..store.tables import audit_records, batch_lines, batch_runs, decisions, declarations
 from .facts import DecisionFacts, facts_of
 from .model import Scope
@@ -66,10 +70,13 @@ def read_facts(engine: Engine, scope: Scope) -> Iterator[DecisionFacts]:
     check_scope(engine, scope)
     last = 0
     with engine.connect() as connection:
+        replaced = superseded(connection)
         while True:
             statement = scoped(_query(), scope).where(decisions.c.id > last).order_by(decisions.c.id).limit(PAGE)
             rows = connection.execute(statement).mappings().all()
-            yield from (facts_of(row) for row in rows)
+            for row in rows:
+                later = replaced.get(row["id"])
+                yield facts_of(row, None if later is None else (later.current_id, later.why))
             if len(rows) < PAGE:
                 return
             last = rows[-1]["id"]

@@ -60,18 +60,35 @@ def _part(n: int, whole: int) -> str:
 
 
 def summary_table(r: Report) -> Table:
-    c = r.counts
+    c, x = r.counts, r.superseded
     rows = (
         ("Décisions enregistrées dans le périmètre", count(c.decisions), _part(c.decisions, c.decisions)),
-        ("Accordées", count(c.granted), _part(c.granted, c.decisions)),
-        ("Refusées", count(c.refused), _part(c.refused, c.decisions)),
-        ("À réexaminer", count(c.review), _part(c.review, c.decisions)),
+        ("Décisions en vigueur", count(c.current), _part(c.current, c.decisions)),
+        ("— accordées", count(c.granted), _part(c.granted, c.decisions)),
+        ("— refusées", count(c.refused), _part(c.refused, c.decisions)),
+        ("— à réexaminer", count(c.review), _part(c.review, c.decisions)),
+        ("Décisions remplacées (comptées à part)", count(c.superseded), _part(c.superseded, c.decisions)),
+        ("— après une déclaration corrigée", count(x.after_correction), _part(x.after_correction, c.decisions)),
+        ("— par une décision sous d’autres règles", count(x.under_other_rules),
+         _part(x.under_other_rules, c.decisions)),
         ("Apprenants distincts", count(c.learners), ""),
         ("Apprenants ayant plusieurs décisions", count(c.learners_with_several), ""),
     )
-    note = ("Chaque décision enregistrée dans le périmètre compte une fois (un apprenant décidé de nouveau sous "
-            "un autre barème compte pour chacune de ses décisions) ; --run limite le rapport à un lot.")
-    return Table("summary", "Décisions", ("", "Nombre", "Part"), (False, True, True), rows, note)
+    return Table("summary", "Décisions", ("", "Nombre", "Part"), (False, True, True), rows, superseded_note(r))
+
+
+def superseded_note(r: Report) -> str:
+    """Why superseded decisions are set apart, in French, with what they would have added."""
+    x = r.superseded
+    note = ("Les décisions d’un apprenant pour une même formation (même date de début) forment un historique : "
+            "la dernière enregistrée est en vigueur et remplace les précédentes (déclaration corrigée, ou "
+            "nouvelle décision sous d’autres règles, par exemple un nouveau barème). Seules les décisions en "
+            "vigueur comptent dans les montants, les statuts, les motifs, les échelons, le territoire, les cibles "
+            "et la trésorerie ; les décisions remplacées sont comptées à part pour ne pas payer deux fois.")
+    if x.granted:
+        note += (f" Comptées, les {count(x.granted)} aide(s) accordée(s) puis remplacée(s) auraient ajouté "
+                 f"{display(x.granted_amount)} à l’engagé.")
+    return note
 
 
 def reasons_table(r: Report) -> Table:

@@ -20,9 +20,9 @@ FABRIQUE_LIMIT = 20  # the terminal lists the largest fabriques; the page and th
 def heading(r: Report) -> str:
     """The one-line summary printed above the tables."""
     c, e = r.counts, r.envelope
-    return (f"Rapport du programme — {r.scope.describe()} : {count(c.decisions)} décision(s), "
-            f"{count(c.granted)} accordée(s), {display(e.committed)} engagés sur {display(e.envelope)} "
-            f"({percent(e.share_used)})")
+    return (f"Rapport du programme — {r.scope.describe()} : {count(c.decisions)} décision(s) dont "
+            f"{count(c.current)} en vigueur, {count(c.granted)} accordée(s), {display(e.committed)} engagés sur "
+            f"{display(e.envelope)} ({percent(e.share_used)})")
 
 
 def rich_table(t: Table) -> Any:

@@ -1,8 +1,10 @@
 """Comparing two batch runs learner by learner: what changed (status, échelon, amount) and why.
 
 Typical use: the same file decided again after a new barème (`aid-engine batch FILE --compare-to RUN`).  Each
-run's decisions are streamed in learner order (a learner's last line in the file wins) and merged; for each
-learner whose status, échelon or amounts differ, the reasons are read from the two decisions: the
+run's decisions are streamed in the order of their history — learner, then training start date (the store's
+one definition, `queries.training_start_of`) — and of a history the run's latest stored decision is the one
+compared (the current one of that run: a correction later in the file wins); the two streams are merged; for
+each learner and training whose status, échelon or amounts differ, the reasons are read from the two decisions: the
 declaration changed (fields named, values not shown), the rule set changed, reason codes that appeared or
 went, points de charge, the ceilings read, the rate, the months.
 
@@ -18,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from .queries import training_start_of
 from .tables import audit_records, batch_lines, decisions, declarations
 
 STREAM_PAGE = 1000
@@ -53,6 +56,7 @@ class Change:
     before: Brief | None
     after: Brief | None
     why: tuple[str, ...]
+    training_start: str = ""  # the history's training start date (ISO), "" when the declaration holds none
 
 
 @dataclass
@@ -65,19 +69,26 @@ class Tally:
     only_after: int = 0
 
 
-def _stream(connection: Connection, run_id: int) -> Iterator[tuple[str, Brief]]:
+Key = tuple[str, str]  # learner_id, training start date ("" when unknown)
+
+
+def _stream(connection: Connection, run_id: int) -> Iterator[tuple[Key, Brief]]:
     d = decisions.c
-    learner = d.learner_id.collate("C") if connection.dialect.name == "postgresql" else d.learner_id
+    dialect = connection.dialect.name
+    start = training_start_of(dialect)
+    learner = d.learner_id.collate("C") if dialect == "postgresql" else d.learner_id
+    ordered_start = start.collate("C") if dialect == "postgresql" else start
     statement = (
-        select(d.learner_id, d.id, d.status, d.echelon, d.annual_cents, d.total_cents, d.ruleset_id,
+        select(d.learner_id, start, d.id, d.status, d.echelon, d.annual_cents, d.total_cents, d.ruleset_id,
                d.ruleset_sha256, d.declaration_id, d.audit_id)
         .join_from(batch_lines, decisions, batch_lines.c.decision_id == d.id)
-        .where(batch_lines.c.run_id == run_id).order_by(learner, batch_lines.c.line)
+        .join(declarations, d.declaration_id == declarations.c.id)
+        .where(batch_lines.c.run_id == run_id).order_by(learner, ordered_start, d.id)
     )
-    current: tuple[str, Brief] | None = None
+    current: tuple[Key, Brief] | None = None
     for row in connection.execution_options(yield_per=STREAM_PAGE).execute(statement):
-        learner_id, *values = row
-        item = (str(learner_id), Brief(*values))
+        learner_id, training_start, *values = row
+        item = ((str(learner_id), str(training_start or "")), Brief(*values))
         if current is not None and current[0] != item[0]:
             yield current
         current = item
@@ -85,8 +96,8 @@ def _stream(connection: Connection, run_id: int) -> Iterator[tuple[str, Brief]]:
         yield current
 
 
-def _merged(a: Iterator[tuple[str, Brief]], b: Iterator[tuple[str, Brief]]
-            ) -> Iterator[tuple[str, Brief | None, Brief | None]]:
+def _merged(a: Iterator[tuple[Key, Brief]], b: Iterator[tuple[Key, Brief]]
+            ) -> Iterator[tuple[Key, Brief | None, Brief | None]]:
     x, y = next(a, None), next(b, None)
     while x is not None or y is not None:
         if x is not None and (y is None or x[0] < y[0]):
@@ -101,18 +112,19 @@ def _merged(a: Iterator[tuple[str, Brief]], b: Iterator[tuple[str, Brief]]
 
 
 def compare_runs(engine: Engine, run_a: int, run_b: int, tally: Tally | None = None) -> Iterator[Change]:
-    """The learners whose outcome differs from run `run_a` to run `run_b`, in learner order."""
+    """The learners and trainings whose outcome differs from run `run_a` to run `run_b`, in learner order."""
     tally = tally if tally is not None else Tally()
     with engine.connect() as connection, engine.connect() as other, engine.connect() as lookup:
-        for learner, before, after in _merged(_stream(connection, run_a), _stream(other, run_b)):
+        for (learner, start), before, after in _merged(_stream(connection, run_a), _stream(other, run_b)):
             tally.compared += 1
             if before is None or after is None:
                 tally.only_before += after is None
                 tally.only_after += before is None
-                yield Change(learner, before, after, ("only in run " + str(run_a if after is None else run_b),))
+                yield Change(learner, before, after, ("only in run " + str(run_a if after is None else run_b),),
+                             start)
             elif before.outcome() != after.outcome():
                 tally.changed += 1
-                yield Change(learner, before, after, tuple(why(lookup, before, after)))
+                yield Change(learner, before, after, tuple(why(lookup, before, after)), start)
 
 
 def _payload(connection: Connection, table: Any, ident: int) -> dict[str, Any]:

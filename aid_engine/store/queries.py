@@ -1,4 +1,12 @@
-"""Reading the store: one stored decision with its declaration, a learner's audit history.
+"""Reading the store: one stored decision with its declaration, a learner's audit history, and which
+decisions are current.
+
+Current and superseded (DESIGN.md « Money: one current decision per learner and training »): a learner's
+decisions for one training — same `learner_id`, same `training_start_date` — form a history; the latest
+stored (the highest decision id) is current, the others are superseded by it (a corrected declaration, a
+re-decision under other rules).  `history_of` is the one definition: the report, the cash flow, `diff`,
+`recovery` and `audit show` all read it.  The training's start date is read from the stored declaration,
+where a purge keeps it (it is the training's, not personal data).
 
 Read only.  A stored decision is rebuilt from its audit record (the decision JSON is kept there, once, under
 the chain's hash) and its declaration from the `declarations` table.  It must never change a row.
@@ -11,12 +19,71 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, cast, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from ..errors import NotFound
 from .tables import audit_records, decisions, declarations
 
 PAGE = 500
+
+
+def training_start_of(dialect: str) -> Any:
+    """The SQL expression of a declaration's `training_start_date` (ISO text, NULL when blanked).
+
+    The declaration is stored as canonical JSON text: PostgreSQL reads it as jsonb, SQLite with json_extract.
+    """
+    payload = declarations.c.payload
+    if dialect == "postgresql":
+        return cast(payload, JSONB)["training_start_date"].astext
+    return func.json_extract(payload, "$.training_start_date")
+
+
+def history_of(dialect: str) -> Any:
+    """Every stored decision with its history's current decision: a subquery of `decision_id`, `learner_id`,
+    `training_start` and `current_id` (the latest stored of the same learner and training start date).
+
+    A decision is current when `current_id == decision_id`, superseded by `current_id` otherwise.
+    """
+    d = decisions.c
+    start = training_start_of(dialect)
+    return (
+        select(d.id.label("decision_id"), d.learner_id, start.label("training_start"),
+               func.max(d.id).over(partition_by=(d.learner_id, start)).label("current_id"))
+        .join_from(decisions, declarations, d.declaration_id == declarations.c.id)
+        .subquery("history")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Supersession:
+    """A superseded decision: the current decision of its history, and why it replaced it — the declaration
+    was corrected (`"correction"`), or the same declaration was decided under other rules (`"rules"`)."""
+
+    current_id: int
+    why: str
+
+
+def superseded(connection: Connection) -> dict[int, Supersession]:
+    """Every superseded decision of the store (the current ones are absent), read in one query."""
+    h = history_of(connection.dialect.name)
+    d, current = decisions.alias("superseded_decision"), decisions.alias("current_decision")
+    rows = connection.execute(
+        select(h.c.decision_id, h.c.current_id, d.c.declaration_id, current.c.declaration_id.label("current_decl"))
+        .join_from(h, d, d.c.id == h.c.decision_id).join(current, current.c.id == h.c.current_id)
+        .where(h.c.current_id != h.c.decision_id)
+    )
+    return {int(ident): Supersession(int(latest), "correction" if declaration != now else "rules")
+            for ident, latest, declaration, now in rows}
+
+
+def current_ids(connection: Connection, learner_id: str) -> dict[int, int]:
+    """A learner's decisions, each with its history's current decision id (itself when it is current)."""
+    h = history_of(connection.dialect.name)
+    rows = connection.execute(
+        select(h.c.decision_id, h.c.current_id).where(h.c.learner_id == learner_id)
+    )
+    return {int(ident): int(current) for ident, current in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +100,8 @@ class StoredDecision:
     declaration_digest: str
     decision: dict[str, Any]
     declaration: dict[str, Any] | None
+    training: dict[str, Any]  # the declaration's fields a purge keeps: the training's dates among them
+    superseded_by: int | None = None  # set by `learner_decisions` when a later decision of its history replaced it
 
     @property
     def status(self) -> str:
@@ -50,13 +119,19 @@ def _decision_query() -> Any:
     )
 
 
-def _stored(row: Any) -> StoredDecision:
-    declaration = None if row["purged_at"] is not None else json.loads(row["declaration_json"])
+TRAINING_FIELDS = ("fabrique_id", "training_start_date", "training_end_date", "training_labelled")
+
+
+def _stored(row: Any, current: dict[int, int] | None = None) -> StoredDecision:
+    payload = json.loads(row["declaration_json"])
+    declaration = None if row["purged_at"] is not None else payload
+    latest = (current or {}).get(row["id"], row["id"])
     return StoredDecision(
         id=row["id"], learner_id=row["learner_id"], audit_id=row["audit_id"], ruleset_id=row["ruleset_id"],
         ruleset_sha256=row["ruleset_sha256"], engine_version=row["engine_version"], lang=row["lang"],
         declaration_digest=row["declaration_digest"], decision=json.loads(row["decision_json"]),
-        declaration=declaration,
+        declaration=declaration, training={k: payload[k] for k in TRAINING_FIELDS if k in payload},
+        superseded_by=None if latest == row["id"] else latest,
     )
 
 
@@ -84,11 +159,12 @@ def all_decisions(engine: Engine) -> Iterator[StoredDecision]:
 
 
 def learner_decisions(connection: Connection, learner_id: str) -> list[StoredDecision]:
-    """A learner's decisions, oldest first."""
+    """A learner's decisions, oldest first, each marked current or superseded."""
+    current = current_ids(connection, learner_id)
     rows = connection.execute(
         _decision_query().where(decisions.c.learner_id == learner_id).order_by(decisions.c.id)
     ).mappings()
-    return [_stored(row) for row in rows]
+    return [_stored(row, current) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +178,7 @@ class HistoryEntry:
     ruleset_id: str
     decision_id: int | None
     payload: dict[str, Any]
+    superseded_by: int | None = None  # a decision record's decision, when a later one of its history replaced it
 
 
 def learner_history(engine: Engine, learner_id: str) -> list[HistoryEntry]:
@@ -113,13 +190,15 @@ def learner_history(engine: Engine, learner_id: str) -> list[HistoryEntry]:
             .join_from(audit_records, decisions, d.audit_id == a.id, isouter=True)
             .where(a.learner_id == learner_id).order_by(a.id)
         ).mappings().all()
+        current = current_ids(connection, learner_id)
     if not rows:
         raise NotFound(f"no audit record for learner {learner_id}")
-    return [_entry(row) for row in rows]
+    return [_entry(row, current) for row in rows]
 
 
-def _entry(row: Any) -> HistoryEntry:
+def _entry(row: Any, current: dict[int, int]) -> HistoryEntry:
     payload = json.loads(row["payload"])
     decision_id = row["decision_id"] if row["decision_id"] is not None else payload.get("decision_id")
+    latest = current.get(row["decision_id"]) if row["decision_id"] is not None else None
     return HistoryEntry(row["id"], row["kind"], row["recorded_at"], row["operator"], row["ruleset_id"],
-                        decision_id, payload)
+                        decision_id, payload, latest if latest not in (None, row["decision_id"]) else None)

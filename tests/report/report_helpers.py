@@ -2,7 +2,9 @@
 
 Nothing here imports `aid_engine.report`: the scope is applied with its own SQL, money is summed in integer
 cents, the département is found with its own regular expression, the age with a 26th birthday, and the
-instalments with month arithmetic written again.  The tests compare the report with these figures.
+instalments with month arithmetic written again, and which decisions are current with a dict over every
+stored row (the highest id per learner and training start date).  The tests compare the report with these
+figures.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def day_of(value: Any) -> date:
 
 
 ROWS = """
-SELECT d.id, d.learner_id, d.status, d.echelon, d.monthly_cents, d.months, d.total_cents, d.decided_at,
+SELECT d.id, d.learner_id, d.declaration_id, d.status, d.echelon, d.monthly_cents, d.months, d.total_cents,
+       d.decided_at,
        a.payload AS decision_json, x.payload AS declaration_json, x.purged_at
 FROM decisions d JOIN audit_records a ON a.id = d.audit_id JOIN declarations x ON x.id = d.declaration_id
 """
@@ -75,11 +78,29 @@ def stored_rows(url: str, run: int | None = None, start: date | None = None,
     return chosen
 
 
+def superseded_ids(url: str) -> dict[int, str]:
+    """Every superseded decision of the store, with why: "correction" (the current decision of its history has
+    another declaration) or "rules"."""
+    rows = stored_rows(url)
+    latest: dict[tuple[str, Any], dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: int(r["id"])):
+        latest[row["learner_id"], json.loads(row["declaration_json"]).get("training_start_date")] = row
+    found = {}
+    for row in rows:
+        current = latest[row["learner_id"], json.loads(row["declaration_json"]).get("training_start_date")]
+        if current["id"] != row["id"]:
+            found[int(row["id"])] = "correction" if current["declaration_id"] != row["declaration_id"] else "rules"
+    return found
+
+
 @dataclass
 class Expected:
     """The figures, in the shapes the tests compare."""
 
     statuses: Counter[str] = field(default_factory=Counter)
+    stored: int = 0
+    superseded: Counter[str] = field(default_factory=Counter)
+    superseded_cents: int = 0
     learners: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     echelons: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
@@ -119,11 +140,18 @@ def _answers(row: dict[str, Any], declaration: dict[str, Any]) -> dict[str, int]
     return {"women": women, "young_unqualified": youth}
 
 
-def _add(e: Expected, row: dict[str, Any]) -> None:
+def _add(e: Expected, row: dict[str, Any], superseded: dict[int, str]) -> None:
     declaration = json.loads(row["declaration_json"])
     status, cents = row["status"], int(row["total_cents"])
-    e.statuses[status] += 1
+    e.stored += 1
     e.learners[row["learner_id"]] += 1
+    if int(row["id"]) in superseded:
+        e.superseded[superseded[int(row["id"])]] += 1
+        if status == "granted":
+            e.superseded["granted"] += 1
+            e.superseded_cents += cents
+        return
+    e.statuses[status] += 1
     fabrique = declaration.get("fabrique_id") or None
     _group(e.fabriques, fabrique, status, cents)
     _group(e.departements, departement(fabrique), status, cents)
@@ -155,10 +183,11 @@ def _add_grant(e: Expected, row: dict[str, Any], declaration: dict[str, Any], ce
         e.instalments.append((f"{year + y}-{m + 1:02d}", row["learner_id"], int(row["id"]), int(row["monthly_cents"])))
 
 
-def expected(rows: list[dict[str, Any]]) -> Expected:
+def expected(rows: list[dict[str, Any]], superseded: dict[int, str]) -> Expected:
+    """The figures of the rows in scope; `superseded` (from `superseded_ids`) are counted apart."""
     e = Expected()
     for row in rows:
-        _add(e, row)
+        _add(e, row, superseded)
     return e
 
 
@@ -180,9 +209,13 @@ def expected_json(e: Expected, envelope_cents: int = 1_000_000_000) -> dict[str,
     for key, (yes, no, unknown) in e.targets.items():
         targets[key] = (yes, no, unknown, ratio(yes, yes + no))
     return {
-        "decisions": {"total": sum(e.statuses.values()), "granted": e.statuses["granted"],
-                      "refused": e.statuses["refused"], "review": e.statuses["review"], "learners": len(e.learners),
+        "decisions": {"total": e.stored, "current": sum(e.statuses.values()), "granted": e.statuses["granted"],
+                      "refused": e.statuses["refused"], "review": e.statuses["review"],
+                      "superseded": e.stored - sum(e.statuses.values()), "learners": len(e.learners),
                       "learners_with_several_decisions": sum(1 for n in e.learners.values() if n > 1)},
+        "superseded": {"decisions": e.stored - sum(e.statuses.values()),
+                       "after_correction": e.superseded["correction"], "under_other_rules": e.superseded["rules"],
+                       "granted": e.superseded["granted"], "granted_amount": money(e.superseded_cents)},
         "reasons": dict(e.reasons),
         "echelons": {k: (v[0], money(v[1])) for k, v in e.echelons.items() if v[0]},
         "envelope": {"committed": money(e.committed), "review_cost": money(e.review),
@@ -210,6 +243,7 @@ def comparable(document: dict[str, Any]) -> dict[str, Any]:
     cf = document["cash_flow"]
     return {
         "decisions": document["decisions"],
+        "superseded": document["superseded"],
         "reasons": {r["code"]: r["decisions"] for r in document["refused_by_reason"]},
         "echelons": {r["echelon"]: (r["grants"], r["committed"]) for r in document["grants_by_echelon"] if r["grants"]},
         "envelope": {k: e[k] for k in ("committed", "review_cost", "remaining", "projected", "share_used")},

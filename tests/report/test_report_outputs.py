@@ -47,13 +47,14 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def test_the_terminal_summary_shows_the_figures_in_french(programme: Programme) -> None:
-    result = run("--db", programme.url, "--run", str(programme.examples_run))
+    result = run("--db", programme.url, "--run", str(programme.new_rules_run))
     assert result.exit_code == 0, result.stderr
-    document = json.loads(run("--db", programme.url, "--run", str(programme.examples_run), "--json").stdout)
+    document = json.loads(run("--db", programme.url, "--run", str(programme.new_rules_run), "--json").stdout)
     out = flat(result.stdout)
     committed = Decimal(document["envelope"]["committed"])
     french = f"{committed:,.2f}".replace(",", " ").replace(".", ",") + " €"
-    for words in ("Rapport du programme", f"décisions du lot n° {programme.examples_run}", french,
+    for words in ("Rapport du programme", f"décisions du lot n° {programme.new_rules_run}", french,
+                  "Décisions remplacées (comptées à part)", "Décisions en vigueur",
                   "10 000 000,00 €", "Aides accordées par échelon", "Refus par motif", "Cibles de public",
                   "Département tiré de l'identifiant de la fabrique", "Prévision de trésorerie mensuelle",
                   "les 20 qui ont le plus de décisions"):

@@ -111,7 +111,7 @@ def test_a_recovery_is_recorded_once_in_the_audit_chain(examples_stored: Store) 
 
 
 @pytest.mark.parametrize(("left_on", "undue"), [
-    (date(2024, 9, 20), 9), (date(2025, 6, 27), 0), (date(2025, 8, 1), 0), (date(2024, 12, 31), 6)])
+    (date(2024, 9, 16), 9), (date(2024, 9, 20), 9), (date(2025, 6, 27), 0), (date(2024, 12, 31), 6)])
 def test_the_months_owed_are_those_after_the_month_of_leaving(examples_stored: Store, left_on: date,
                                                                undue: int) -> None:
     owed = recoveries.recovery_of(_granted(examples_stored, "GEN-2024-0001"), left_on)
@@ -125,8 +125,10 @@ def test_a_training_longer_than_ten_months_pays_ten_instalments_from_the_start(s
     assert owed.months_paid[-1] == "2025-06" and owed.months_undue == ("2025-06",)
 
 
-def test_leaving_before_the_start_or_a_decision_not_granted_is_refused(examples_stored: Store) -> None:
+def test_leaving_outside_the_training_or_a_decision_not_granted_is_refused(examples_stored: Store) -> None:
     with pytest.raises(ValueError, match="before the training start"):
-        recoveries.recovery_of(_granted(examples_stored, "GEN-2024-0001"), date(2024, 9, 1))
-    with examples_stored.engine.connect() as c, pytest.raises(NotFound, match="no granted decision"):
+        recoveries.recovery_of(_granted(examples_stored, "GEN-2024-0001"), date(2024, 9, 15))
+    with pytest.raises(ValueError, match=r"after the training end \(2025-06-27\)"):
+        recoveries.recovery_of(_granted(examples_stored, "GEN-2024-0001"), date(2025, 6, 28))
+    with examples_stored.engine.connect() as c, pytest.raises(NotFound, match="no current granted decision"):
         recoveries.choose(learner_decisions(c, "GEN-2024-0777"), date(2025, 1, 1))
