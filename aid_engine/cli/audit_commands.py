@@ -61,16 +61,40 @@ def keygen(
     typer.echo(signer.verifier.vkey)
 
 
-def store_checkpoint(store: Store, signer: Signer, out: Path | None, option: str = "--out") -> Made:
-    """Sign and store a checkpoint of the whole store; write it to `out` too when given."""
+def store_checkpoint(store: Store, signer: Signer, out: Path | None, option: str = "--out",
+                     inputs: tuple[Path, ...] = ()) -> Made:
+    """Sign and store a checkpoint of the whole store; write it to `out` too when given (never over an input)."""
     from ..audit.log import make_checkpoint
     from ..files import database_files, write_text_file
 
     with store.errors("make a checkpoint"):
         made = make_checkpoint(store.engine, signer)
     if out is not None:
-        write_text_file(out, option, made.note, inputs=database_files(store.engine.url))
+        write_text_file(out, option, made.note, inputs=(*inputs, *database_files(store.engine.url)))
     return made
+
+
+CheckpointOutOption = Annotated[Path | None, typer.Option(
+    "--checkpoint-out", help="Also write the signed checkpoint made at the end to this file (needs a key).")]
+
+
+def signer_for_end(key: Path | None, checkpoint_out: Path | None) -> Signer | None:
+    """The key that signs the checkpoint at a command's end, loaded before the work (a bad key file stops it
+    first); `--checkpoint-out` without a key is bad input."""
+    signer = signer_of(key)
+    if signer is None and checkpoint_out is not None:
+        required_signer(key)
+    return signer
+
+
+def checkpoint_at_end(store: Store, signer: Signer | None, checkpoint_out: Path | None,
+                      inputs: tuple[Path, ...] = ()) -> None:
+    """Store a signed checkpoint of the whole store when a key is set, and write it to `--checkpoint-out`."""
+    if signer is None:
+        return
+    made = store_checkpoint(store, signer, checkpoint_out, "--checkpoint-out", inputs)
+    where = f", written to {checkpoint_out}" if checkpoint_out is not None else ""
+    typer.echo(f"checkpoint {made.id} signed: {made.checkpoint.size} record(s){where}", err=True)
 
 
 def checkpoint(
@@ -141,7 +165,8 @@ def verify_checkpoints(store: Store, files: list[Path], public_key: Path | None)
         checked = check_checkpoints(store.engine, notes, verifiers)
     lines = []
     for c in checked:
-        who = f"signed by {c.signed_by.split('+')[0]}" if c.signed_by else "signature not checked: no public key given for its key"
+        who = (f"signed by {c.signed_by.split('+')[0]}" if c.signed_by
+               else "signature not checked: no public key given for its key")
         lines.append(f"checkpoint {c.where}: the store extends it ({c.size} record(s), {who})")
     return lines
 
