@@ -1,4 +1,4 @@
-"""The tables of the checkpoints, exactly as the migration `r0003_checkpoints` creates them.
+"""The tables of the checkpoints, exactly as the migration `r0004_checkpoints` creates them.
 
 - `store_identity`: one row, written once when the store is created (or upgraded to this revision): the store
   id that names the store in a checkpoint's origin line, `aid-engine/<store id>`.

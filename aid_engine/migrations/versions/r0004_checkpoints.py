@@ -1,7 +1,7 @@
 """Checkpoints: the store's id (written once, here) and the table of signed checkpoints.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02
 
 `store_identity` holds one row, the store id that names the store in every checkpoint's origin line
@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
