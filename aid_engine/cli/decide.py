@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ..errors import DeclarationError, InputFileError
 from ..models import Decision, Declaration
+from .rules import rulebook
 
 LangOption = Annotated[str, typer.Option("--lang", help="Language of the answer: fr or en.")]
 RulesOption = Annotated[
@@ -36,13 +37,6 @@ def read_input(path: str) -> bytes:
 def read_declaration(path: str) -> Declaration:
     source = "<stdin>" if path == "-" else path
     return Declaration.from_json(read_input(path), source=source)
-
-
-def rulebook(rules: Path | None) -> Any:
-    from .. import default_rulebook
-    from ..ruleset import load
-
-    return load(rules) if rules is not None else default_rulebook()
 
 
 def decide(declaration: Declaration, rules: Path | None, lang: str) -> Decision:
