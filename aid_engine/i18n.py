@@ -240,6 +240,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "before the administrative court (recours contentieux), within two months of the "
                              "notification."),
     "screen.ruleset": ("Règles : {id} ({sha}…), aid_engine {version}", "Rules: {id} ({sha}…), aid_engine {version}"),
+    "word.ruleset": ("Règles", "Rules"),
+    "word.rule": ("Règle", "Rule"),
+    "word.trace": ("Trace de la décision", "Decision trace"),
     # explain
     "trace.title": ("Trace de la décision — {learner}", "Decision trace — {learner}"),
     "trace.step": ("Étape", "Rule"),

@@ -30,9 +30,14 @@ _REVIEW_REASONS = ("income_year_mismatch",)
 
 
 def words(lang: str) -> dict[str, str]:
-    """The screen's words in `lang` (kept for callers that read them by their short key)."""
-    return {key.split(".", 1)[1]: t(key, lang) for key in MESSAGES if key.startswith("screen.") and "{" not in
-            MESSAGES[key][0]} | {s: t(f"status.{s}.title", lang) for s in _COLOURS} | {"none": t("echelon.none", lang)}
+    """The screen's words in `lang` by short key, headings without their colon (the web desk's pages read them)."""
+    out = {key.split(".", 1)[1]: t(key, lang).rstrip(" :\u00a0") for key in MESSAGES
+           if key.startswith("screen.") and "{" not in MESSAGES[key][0]}
+    out |= {key.split(".", 1)[1]: t(key, lang) for key in ("trace.inputs", "trace.result", "trace.expression")}
+    out |= {s: t(f"status.{s}.title", lang) for s in _COLOURS}
+    out |= {"none": t("echelon.none", lang), "rule": t("word.rule", lang), "ruleset": t("word.ruleset", lang),
+            "trace": t("word.trace", lang)}
+    return out
 
 
 def echelon_label(echelon: str | None, lang: str) -> str:
