@@ -316,8 +316,8 @@ ANSWERS = [
     "FAB-1",         # fabrique_id
     "unqualified",   # profile
     "other",         # nationality
+    "non",           # international_protection (asked first: a protection makes the years unneeded)
     "3",             # residence_years
-    "non",           # international_protection
     "oui",           # own_tax_return
     "7992",          # revenu_brut_global
     "2022",          # income_year
@@ -333,7 +333,7 @@ ANSWERS = [
 def test_check_interactive_asks_each_field_and_asks_again_after_a_wrong_answer() -> None:
     result = run("check", "--interactive", input="\n".join(ANSWERS) + "\n")
     assert result.exit_code == 0, result.stderr
-    assert "application_date" in result.stderr
+    assert "n'est pas une date du calendrier" in result.stderr
     assert result.stderr.count("Date de la demande") == 2  # the questions go to stderr
     out = flat(result.stdout)
     assert "ACCORDÉE" in out and "L-0042" in out and "4 889,00 €" not in out and "5 506,00 €" in out
