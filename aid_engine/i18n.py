@@ -122,18 +122,20 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_date(text: str) -> date:
-    """A date as a person types it: 15/09/2024, 15.09.2024, 15-09-2024 or 2024-09-15; ValueError otherwise.
+    """A date as a person types it: 15/09/2024, 15.09.2024, 15-09-2024 or 2024-09-15; otherwise ValueError whose
+    message is the problem code (`not_a_date`, `no_such_day`).
 
     >>> parse_date("15/09/2024"), parse_date(" 2024-09-15 "), parse_date("1/9/2024")
     (datetime.date(2024, 9, 15), datetime.date(2024, 9, 15), datetime.date(2024, 9, 1))
     """
     text = text.strip()
     if _ISO_DATE.fullmatch(text):
-        return date.fromisoformat(text)
-    match = _FR_DATE.fullmatch(text)
-    if not match:
-        raise ValueError("not_a_date")
-    day, month, year = (int(g) for g in match.groups())
+        year, month, day = (int(part) for part in text.split("-"))
+    else:
+        match = _FR_DATE.fullmatch(text)
+        if not match:
+            raise ValueError("not_a_date")
+        day, month, year = (int(g) for g in match.groups())
     try:
         return date(year, month, day)
     except ValueError:
@@ -164,7 +166,9 @@ NO = ("non", "n", "no", "false", "faux", "0")
 
 
 def yes_no(value: bool, lang: str = "fr") -> str:
-    """>>> yes_no(True), yes_no(False, "en")
+    """Yes or no in `lang`.
+
+    >>> yes_no(True), yes_no(False, "en")
     ('oui', 'no')
     """
     if lang == "en":
@@ -373,7 +377,9 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
 
 
 def choice_label(field: str, value: str, lang: str = "fr") -> str:
-    """>>> choice_label("nationality", "eu_eea_swiss"), choice_label("nationality", "french", "en")
+    """A choice of the declaration by its French label (the code itself in English).
+
+    >>> choice_label("nationality", "eu_eea_swiss"), choice_label("nationality", "french", "en")
     ('UE, EEE ou Suisse', 'french')
     """
     if lang == "en":

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["aid_engine.money", "aid_engine.memo", "aid_engine.periods", "aid_engine.engine", "aid_engine.explain",
-           "aid_engine.errors"]
+           "aid_engine.errors", "aid_engine.i18n", "aid_engine.cli.lang", "aid_engine.cli.interactive"]
 
 
 @pytest.mark.parametrize("name", MODULES)
