@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ..errors import DeclarationError, InputFileError
 from ..models import Decision, Declaration
 from .lang import h
+from .rules import rulebook
 
 _FILE_HELP = h("Fichier JSON de la déclaration, ou - pour l'entrée standard.",
                "Declaration JSON file, or - for standard input.")
@@ -42,13 +43,6 @@ def read_input(path: str) -> bytes:
 def read_declaration(path: str) -> Declaration:
     source = "<stdin>" if path == "-" else path
     return Declaration.from_json(read_input(path), source=source)
-
-
-def rulebook(rules: Path | None) -> Any:
-    from .. import default_rulebook
-    from ..ruleset import load
-
-    return load(rules) if rules is not None else default_rulebook()
 
 
 def decide(declaration: Declaration, rules: Path | None, lang: str) -> Decision:

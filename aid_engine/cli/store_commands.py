@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from .rules import rulebook
+
 if TYPE_CHECKING:
     from ..batch import BatchResult
     from ..store import Store
@@ -47,13 +49,6 @@ def operator_of(operator: str | None) -> str:
     if not operator.strip() or len(operator) > 200:
         raise typer.BadParameter("must be a non-blank name of at most 200 characters", param_hint="--operator")
     return operator.strip()
-
-
-def rulebook(rules: Path | None) -> Any:
-    from .. import default_rulebook
-    from ..ruleset import load
-
-    return load(rules) if rules is not None else default_rulebook()
 
 
 def _progress_console() -> Any:
