@@ -90,12 +90,18 @@ def check(
     operator: Annotated[str | None, typer.Option("--operator", help=h(
         "Avec --save : qui décide, pour la piste d'audit (défaut : l'utilisateur du système).",
         "With --save: who decides, for the audit trail (default: the OS user)."))] = None,
+    key: Annotated[Path | None, typer.Option("--key", help=h(
+        "Avec --save : signe ensuite un point de contrôle (défaut : $AID_ENGINE_SIGNING_KEY).",
+        "With --save: sign a checkpoint after it (default: $AID_ENGINE_SIGNING_KEY)."))] = None,
+    checkpoint_out: Annotated[Path | None, typer.Option("--checkpoint-out", help=h(
+        "Avec --save : écrit aussi ce point de contrôle dans ce fichier.",
+        "With --save: also write that checkpoint to this file."))] = None,
 ) -> None:
     """Décide une déclaration : statut, échelon, montants, motifs et ce qui changerait la décision."""
     lang = _check_lang(lang)
-    if not save and (db is not None or operator is not None):
-        raise typer.BadParameter(h("--db et --operator vont avec --save", "--db and --operator go with --save"),
-                                 param_hint="--save")
+    if not save and (db is not None or operator is not None or key is not None or checkpoint_out is not None):
+        raise typer.BadParameter(h("--db, --operator, --key et --checkpoint-out vont avec --save",
+                                   "--db, --operator, --key and --checkpoint-out go with --save"), param_hint="--save")
     if interactive:
         from .interactive import ask_declaration
 
@@ -108,7 +114,7 @@ def check(
         declaration = read_declaration(file)
     decision = decide(declaration, rules, lang)
     if save:
-        save_decision(declaration, decision, db, operator, lang)
+        save_decision(declaration, decision, db, operator, lang, key=key, checkpoint_out=checkpoint_out)
     if as_json:
         typer.echo(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
@@ -120,20 +126,24 @@ def check(
 
 
 def save_decision(declaration: Declaration, decision: Decision, db: str | None, operator: str | None,
-                  lang: str) -> None:
-    """Persist the decision through the store (imported here: `check` without --save never loads it)."""
+                  lang: str, *, key: Path | None = None, checkpoint_out: Path | None = None) -> None:
+    """Persist the decision through the store (imported here: `check` without --save never loads it), then
+    sign a checkpoint when a key is set."""
+    from .audit_commands import checkpoint_at_end, signer_for_end
     from .store_commands import open_db, operator_of
 
     who = operator_of(operator)
+    signer = signer_for_end(key, checkpoint_out)
     store = open_db(db)
     try:
         saved = store.save(declaration, decision, operator=who, lang=lang)
+        checkpoint_at_end(store, signer, checkpoint_out)
     finally:
         store.close()
     from ..i18n import t
 
-    key = "save.saved" if saved.created else "save.already"
-    typer.echo(t(key, lang, id=saved.decision_id, where=store.shown_url), err=True)
+    said = "save.saved" if saved.created else "save.already"
+    typer.echo(t(said, lang, id=saved.decision_id, where=store.shown_url), err=True)
 
 
 def explain(
