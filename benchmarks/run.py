@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as `python benchmarks/run.py`: make the pac
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aid_engine
-from benchmarks import bench_batch, bench_cold, bench_eval, bench_reference, synthetic
+from benchmarks import bench_batch, bench_cold, bench_eval, bench_reference, bench_server, synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ENV = "AID_ENGINE_TEST_PG_URL"
@@ -99,7 +99,8 @@ def _versions(*modules: str) -> dict[str, str]:
 # -- the run ---------------------------------------------------------------------------------------------
 
 
-def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, log: Any) -> dict[str, Any]:
+def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, log: Any,
+            skip_server: bool = False) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     log(f"generating {n:,} synthetic declarations (seed {seed})")
     data = synthetic.Synthetic.generate(n, seed)
@@ -127,6 +128,9 @@ def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, lo
         figures["postgresql_run"] = bool(pg_url)
     log("cold start")
     figures.update(bench_cold.run())
+    if not skip_server:
+        log("the server (aid-engine serve)")
+        figures.update(bench_server.run(log=log))
     return figures
 
 
@@ -202,16 +206,19 @@ def report(n: int, figures: dict[str, Any]) -> list[dict[str, Any]]:
     add(f"cold start: {cold['command']} (median of {cold['runs']})", cold["seconds"], "s", f"< {COLD_TARGET_S}",
         _met(cold["seconds"], COLD_TARGET_S, False))
     add("  python -c pass, for scale", figures["cold_start_python"]["seconds"], "s")
+    bench_server.add_rows(figures, add)
     return rows
 
 
 def _format(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
-    if unit in ("decisions/s", "rows/s", "declarations/s"):
+    if unit in ("decisions/s", "rows/s", "declarations/s", "requests/s"):
         return f"{value:,.0f}"
     if unit == "s":
         return f"{value:.3f}"
+    if unit == "ms":
+        return f"{value:.1f}"
     if unit == "MB":
         return f"{value:,.1f}"
     return f"{value:.2e}" if value < 0.01 else f"{value:.4f}"
@@ -242,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--skip-pg", action="store_true", help="skip PostgreSQL even if AID_ENGINE_TEST_PG_URL is set")
     parser.add_argument("--skip-batch", action="store_true", help="skip the batch runs (SQLite and PostgreSQL)")
+    parser.add_argument("--skip-server", action="store_true", help="skip the server (aid-engine serve)")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
@@ -252,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.time() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
     info = machine()
-    figures = measure(args.n, args.seed, args.plain_n, args.skip_batch, args.skip_pg, log)
+    figures = measure(args.n, args.seed, args.plain_n, args.skip_batch, args.skip_pg, log, args.skip_server)
     rows = report(args.n, figures)
     print_table(info, rows)
     if not args.skip_batch and not figures.get("postgresql_run"):
