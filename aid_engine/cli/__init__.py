@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import AidEngineError, AuditChainBroken, StoreError
+from ..text import for_terminal
 
 # typer ≥ 0.29 carries its own copy of click: reach its exception base through a public class.
 _USAGE_ERRORS: tuple[type[BaseException], ...] = tuple(
@@ -64,7 +65,7 @@ class _Group(TyperGroup):
             if _debug_requested(ctx):
                 traceback.print_exc()
             if isinstance(exc, AidEngineError):
-                typer.echo(f"error: {exc}", err=True)
+                typer.echo(f"error: {for_terminal(exc)}", err=True)  # one line, whatever a name holds
             else:
                 typer.echo(f"internal error: {type(exc).__name__} (run with --debug for details)", err=True)
             raise typer.Exit(exit_code_of(exc)) from None

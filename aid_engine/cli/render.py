@@ -17,6 +17,7 @@ from rich.text import Text
 from ..explain import next_echelon_up
 from ..models import Decision
 from ..money import display
+from ..text import for_terminal
 
 _WORDS: dict[str, dict[str, str]] = {
     "fr": {
@@ -127,7 +128,7 @@ def print_decision(decision: Decision, console: Console, lang: str = "fr") -> No
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
-    table.add_row(w["learner"], decision.learner_id)
+    table.add_row(w["learner"], Text(for_terminal(decision.learner_id)))
     table.add_row(w["year"], decision.academic_year)
     table.add_row(w["echelon"], echelon_label(decision.echelon, lang))
     table.add_row(w["points"], str(decision.points_de_charge))
@@ -160,7 +161,7 @@ def _cell(value: Any) -> str:
 def print_trace(decision: Decision, console: Console, lang: str = "fr") -> None:
     """The trace as a table: each rule, its expression, what it read, what it gave."""
     w = words(lang)
-    table = Table(title=f"{w['trace']} — {decision.learner_id}", show_lines=True)
+    table = Table(title=Text(f"{w['trace']} — {for_terminal(decision.learner_id)}"), show_lines=True)
     table.add_column("#", justify="right")
     table.add_column(w["rule"], style="bold")
     table.add_column(w["expression"])
@@ -168,5 +169,6 @@ def print_trace(decision: Decision, console: Console, lang: str = "fr") -> None:
     table.add_column(w["result"])
     for number, step in enumerate(decision.trace, 1):
         inputs = "\n".join(f"{k} = {_cell(v)}" for k, v in step.inputs.items())
-        table.add_row(str(number), step.rule, step.expression, inputs, _cell(step.result))
+        table.add_row(str(number), step.rule, Text(step.expression), Text(for_terminal(inputs, keep_lines=True)),
+                      Text(for_terminal(_cell(step.result))))
     console.print(table)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..text import for_terminal
+
 if TYPE_CHECKING:
     from ..batch import BatchResult
     from ..store import Store
@@ -44,8 +46,13 @@ def operator_of(operator: str | None) -> str:
 
     if operator is None:
         return default_operator()
+    from ..models.fields import UNPRINTABLE
+
     if not operator.strip() or len(operator) > 200:
         raise typer.BadParameter("must be a non-blank name of at most 200 characters", param_hint="--operator")
+    if UNPRINTABLE.search(operator):
+        raise typer.BadParameter("holds a control or bidirectional character (only printable characters are "
+                                 "allowed)", param_hint="--operator")
     return operator.strip()
 
 
@@ -125,10 +132,10 @@ def batch(
 def _print_batch(result: BatchResult) -> None:
     run = result.run
     how = f"resumed after line {result.resumed_from_line}" if result.resumed_from_line is not None else "done"
-    typer.echo(f"run {run.id} {how}: {run.input_name}, {run.lines_done} lines; {run.decisions_new} new "
+    typer.echo(f"run {run.id} {how}: {for_terminal(run.input_name)}, {run.lines_done} lines; {run.decisions_new} new "
                f"decision(s) stored, {run.rows_decided - run.decisions_new} row(s) already decided in the store")
     for line in result.summary.lines():
-        typer.echo(line)
+        typer.echo(for_terminal(line))  # a learner_id's line feed can never start a line of its own
 
 
 # -- audit ---------------------------------------------------------------------------------------------------------
@@ -167,8 +174,8 @@ def audit_show(
         return
     for e in entries:
         superseded = f"  (superseded by decision {e.superseded_by})" if e.superseded_by is not None else ""
-        typer.echo(f"record {e.record_id}  {e.recorded_at}  {e.kind:<8}  {_entry_text(e)}  "
-                   f"[{e.ruleset_id}, by {e.operator}]{superseded}")
+        typer.echo(for_terminal(f"record {e.record_id}  {e.recorded_at}  {e.kind:<8}  {_entry_text(e)}  "
+                                f"[{e.ruleset_id}, by {e.operator}]{superseded}"))
 
 
 def _entry_json(e: Any) -> dict[str, Any]:
@@ -295,7 +302,7 @@ def recovery(
 
 def _print_recovery(recorded: Any) -> None:
     r = recorded.recovery
-    typer.echo(f"learner {r.learner_id}, decision {r.decision_id}: training {r.training_start_date} → "
+    typer.echo(f"learner {for_terminal(r.learner_id)}, decision {r.decision_id}: training {r.training_start_date} → "
                f"{r.training_end_date}, left on {r.left_on}")
     typer.echo(f"  instalments paid: {len(r.months_paid)} × {r.monthly_amount} € ({', '.join(r.months_paid)})")
     undue = ", ".join(r.months_undue) or "none"
@@ -319,7 +326,7 @@ def _print_diff(store: Store, run_a: int, run_b: int) -> None:
             before = change.before.text() if change.before else "absent"
             after = change.after.text() if change.after else "absent"
             training = f" (training from {change.training_start})" if change.training_start else ""
-            typer.echo(f"  {change.learner_id}{training}: {before} → {after} — {'; '.join(change.why)}")
+            typer.echo(for_terminal(f"  {change.learner_id}{training}: {before} → {after} — {'; '.join(change.why)}"))
     typer.echo(f"{tally.compared} learner(s) compared: {tally.changed} changed, {tally.only_before} only in run "
                f"{run_a}, {tally.only_after} only in run {run_b}")
 
