@@ -98,7 +98,8 @@ def batch(
     db: DbOption = None,
     operator: OperatorOption = None,
     compare_to: Annotated[int | None, typer.Option(
-        "--compare-to", help="After the run, list what changed learner by learner since this run.")] = None,
+        "--compare-to", min=1, max=2**63 - 1,
+        help="After the run, list what changed learner by learner since this run.")] = None,
     rules: RulesOption = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=100_000,
                                             help="Rows stored per transaction.")] = 2000,
@@ -202,7 +203,8 @@ def _entry_text(e: Any) -> str:
 
 
 def replay(
-    decision_id: Annotated[int | None, typer.Argument(help="The stored decision to replay.")] = None,
+    decision_id: Annotated[int | None, typer.Argument(min=1, max=2**63 - 1,  # a store id: never an OverflowError
+                                                      help="The stored decision to replay.")] = None,
     replay_all: Annotated[bool, typer.Option("--all", help="Replay every stored decision.")] = False,
     db: DbOption = None,
     rules: RulesOption = None,
@@ -270,7 +272,8 @@ def recovery(
     learner_id: Annotated[str, typer.Argument(help="The learner's pseudonymous id.")],
     left_on: Annotated[str, typer.Option("--left-on", help="Date the learner left the training (YYYY-MM-DD).")],
     decision_id: Annotated[int | None, typer.Option(
-        "--decision", help="The decision to apply it to (default: the granted one whose training holds the date, "
+        "--decision", min=1, max=2**63 - 1,
+        help="The decision to apply it to (default: the granted one whose training holds the date, "
                            "else the latest granted).")] = None,
     replace: Annotated[bool, typer.Option(
         "--replace", help="Replace the recovery already recorded for this decision (both stay in the audit "
@@ -332,8 +335,8 @@ def _print_diff(store: Store, run_a: int, run_b: int) -> None:
 
 
 def diff(
-    run_a: Annotated[int, typer.Argument(help="The earlier batch run.")],
-    run_b: Annotated[int, typer.Argument(help="The later batch run.")],
+    run_a: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help="The earlier batch run.")],
+    run_b: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help="The later batch run.")],
     db: DbOption = None,
 ) -> None:
     """Compare deux lots, apprenant par apprenant : statut, échelon, montant, et pourquoi."""
