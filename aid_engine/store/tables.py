@@ -133,16 +133,23 @@ decisions = table("decisions")
 batch_runs = table("batch_runs")
 batch_lines = table("batch_lines")
 
+# The users of `aid-engine serve` live in their own module; imported here so that the schema is one metadata.
+from .users import UserRow  # noqa: E402
+
+users = table("users")
+
 __all__ = [
     "AuditRecordRow",
     "BatchLineRow",
     "BatchRunRow",
     "DecisionRow",
     "DeclarationRow",
+    "UserRow",
     "audit_records",
     "batch_lines",
     "batch_runs",
     "decisions",
     "declarations",
     "metadata",
+    "users",
 ]
