@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -337,9 +336,14 @@ def read_files(directory: Path) -> dict[str, bytes]:
     """
     if not directory.is_dir():
         raise RulesetError("is not a directory of rules", file=str(directory))
-    names = [BASE_FILE] if os.path.lexists(directory / BASE_FILE) else []
+    names = [BASE_FILE] if _present(directory / BASE_FILE) else []
     names += [f"{YEARS_DIR}/{path.name}" for path in sorted((directory / YEARS_DIR).glob("*.yaml"))]
     return {name: _read_rules_file(directory, name) for name in names}
+
+
+def _present(path: Path) -> bool:
+    """Whether something is there under that name: a file, a directory, a device, or a link, even dangling."""
+    return path.is_symlink() or path.exists()
 
 
 def _read_rules_file(directory: Path, name: str) -> bytes:
@@ -357,6 +361,6 @@ def load(directory: str | Path | None = None) -> RuleBook:
     try:
         return parse_files(read_files(path), root=str(path))
     except RulesetError as exc:
-        if exc.file and os.path.lexists(path / exc.file):
+        if exc.file and _present(path / exc.file):
             raise exc.under(str(path)) from None
         raise

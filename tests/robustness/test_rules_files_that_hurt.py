@@ -118,7 +118,7 @@ def test_a_rules_file_that_would_hurt_is_refused_at_load_naming_file_and_line(tm
     started = time.monotonic()
     with pytest.raises(RulesetError) as info:
         load(rules)
-    assert time.monotonic() - started < 10, name
+    assert time.monotonic() - started < 30, name  # a second or two on an idle machine
     error = info.value
     assert error.file == f"{rules}/{file}", str(error)
     if line is not None:
