@@ -13,7 +13,8 @@ from typing import Annotated
 
 import typer
 
-from .store_commands import DbOption, RulesOption, open_db, rulebook
+from .rules import rulebook
+from .store_commands import DbOption, RulesOption, open_db
 
 users_app = typer.Typer(help="Les utilisateurs du guichet web et de l'API : ajouter, lister, révoquer.",
                         no_args_is_help=True)

@@ -1,8 +1,8 @@
 """The store: decisions that last, with their declarations, an audit hash chain and the batch runs.
 
-    >>> store = open_store("sqlite:///aid_engine.db")       # or postgresql+psycopg://…; None: the default
-    >>> saved = store.save(declaration, decision, operator="jdupont")
-    >>> store.verify()                                      # AuditChainBroken names the first bad record
+    store = open_store("sqlite:///aid_engine.db")       # or postgresql+psycopg://…; None: the default
+    saved = store.save(declaration, decision, operator="jdupont")
+    store.verify()                                      # AuditChainBroken names the first bad record
 
 SQLite by default (`aid_engine.db` in the working directory, or `$AID_ENGINE_DB`), PostgreSQL by URL.  The
 tables are described in `store.tables`, the chain in `store.canonical` and `store.chain`, the locks in

@@ -42,7 +42,9 @@ class RecoveryExists(AidEngineError, ValueError):
 
 
 def month_label(year: int, month: int) -> str:
-    """>>> month_label(2024, 9)
+    """The month as the cash flow names it.
+
+    >>> month_label(2024, 9)
     '2024-09'
     """
     return f"{year:04d}-{month:02d}"

@@ -52,7 +52,7 @@ def safe_name(name: str) -> str:
     """A file name made of safe characters, kept short (the run's input name in the store and the report).
 
     >>> safe_name("../../etc/passwd"), safe_name("lot 2025;1.csv"), safe_name("")
-    ('etc_passwd', 'lot_2025_1.csv', 'upload')
+    ('passwd', 'lot_2025_1.csv', 'upload')
     """
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip("._")
     return cleaned[:80] or "upload"
