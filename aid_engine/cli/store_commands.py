@@ -92,14 +92,20 @@ def batch(
                                             help="Rows stored per transaction.")] = 2000,
     jobs: Annotated[int, typer.Option("--jobs", min=0, max=64, help="Worker processes deciding the rows (0: chosen "
                                       "by the file's size and the CPUs: none below 4 CPUs).")] = 0,
+    key: Annotated[Path | None, typer.Option("--key", help="Sign a checkpoint at the end (default: "
+                                             "$AID_ENGINE_SIGNING_KEY).")] = None,
+    checkpoint_out: Annotated[Path | None, typer.Option(
+        "--checkpoint-out", help="Also write that checkpoint to this file.")] = None,
 ) -> None:
     """Décide un fichier de déclarations, enregistre les décisions et leur piste d'audit (reprise possible)."""
     from contextlib import ExitStack
 
     from ..batch import run_batch
+    from .audit_commands import checkpoint_at_end, signer_for_end
 
     who = operator_of(operator)
     book = rulebook(rules)
+    signer = signer_for_end(key, checkpoint_out)  # checkpoints: cli/audit_commands.py
     store = open_db(db)
     try:
         if compare_to is not None:
@@ -111,6 +117,7 @@ def batch(
                                chunk_size=chunk_size, jobs=jobs or None,
                                on_start=_start_progress(bar, _progress_console()))
         _print_batch(result)
+        checkpoint_at_end(store, signer, checkpoint_out, (input_file,))
         if compare_to is not None:
             _print_diff(store, compare_to, result.run.id)
     finally:
@@ -118,10 +125,14 @@ def batch(
 
 
 def _print_batch(result: BatchResult) -> None:
-    run = result.run
-    how = f"resumed after line {result.resumed_from_line}" if result.resumed_from_line is not None else "done"
-    typer.echo(f"run {run.id} {how}: {run.input_name}, {run.lines_done} lines; {run.decisions_new} new "
-               f"decision(s) stored, {run.rows_decided - run.decisions_new} row(s) already decided in the store")
+    from ..i18n import t
+    from .lang import run_lang
+
+    run, lang = result.run, run_lang()
+    how = (t("run.resumed", lang, line=result.resumed_from_line) if result.resumed_from_line is not None
+           else t("run.done", lang))
+    typer.echo(t("run.head", lang, id=run.id, how=how, name=run.input_name, lines=run.lines_done,
+                 new=run.decisions_new, old=run.rows_decided - run.decisions_new))
     for line in result.summary.lines():
         typer.echo(line)
 
@@ -130,13 +141,24 @@ def _print_batch(result: BatchResult) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOption = None) -> None:
+def audit_verify(
+    db: DbOption = None,
+    checkpoints: Annotated[list[Path] | None, typer.Option(
+        "--checkpoint", help="A signed checkpoint the store must extend (repeatable).")] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        "--public-key", help="The public key checkpoints are signed with (as `audit keygen` printed it).")] = None,
+) -> None:
     """Recompute every audit record's hash; exit 1 naming the first record altered, removed or out of order."""
+    from .audit_commands import verify_checkpoints
+
     store = open_db(db)
     try:
         report = store.verify()
+        extended = verify_checkpoints(store, checkpoints or [], public_key)  # checkpoints: cli/audit_commands.py
     finally:
         store.close()
+    for line in extended:
+        typer.echo(line)
     typer.echo(f"audit chain intact: {report.records} record(s) ({report.decisions} decision(s), "
                f"{report.recoveries} recovery record(s)"
                + (f", {report.purges} purge record(s)" if report.purges else "") + f"); head {report.head_hash}")
@@ -289,16 +311,25 @@ def recovery(
 
 
 def _print_recovery(recorded: Any) -> None:
-    r = recorded.recovery
-    typer.echo(f"learner {r.learner_id}, decision {r.decision_id}: training {r.training_start_date} → "
-               f"{r.training_end_date}, left on {r.left_on}")
-    typer.echo(f"  instalments paid: {len(r.months_paid)} × {r.monthly_amount} € ({', '.join(r.months_paid)})")
-    undue = ", ".join(r.months_undue) or "none"
-    typer.echo(f"  months after the month of leaving: {len(r.months_undue)} ({undue})")
-    typer.echo(f"  amount owed back: {r.amount_owed} €")
-    state = "recorded as" if recorded.created else "already recorded as"
-    replaced = f", replacing audit record {recorded.replaced}" if recorded.replaced is not None else ""
-    typer.echo(f"  {state} audit record {recorded.record_id}{replaced}")
+    from ..i18n import amount, date_text, t
+    from .lang import run_lang
+
+    r, lang = recorded.recovery, run_lang()
+    if lang == "en":
+        money = {"monthly": f"{r.monthly_amount} €", "owed": f"{r.amount_owed} €"}
+    else:
+        money = {"monthly": amount(r.monthly_amount, lang), "owed": amount(r.amount_owed, lang)}
+    typer.echo(t("recovery.head", lang, learner=r.learner_id, decision=r.decision_id,
+                 start=date_text(r.training_start_date, lang), end=date_text(r.training_end_date, lang),
+                 left=date_text(r.left_on, lang)))
+    typer.echo(t("recovery.paid", lang, n=len(r.months_paid), monthly=money["monthly"],
+                 months=", ".join(r.months_paid)))
+    undue = ", ".join(r.months_undue) or t("trace.none", lang)
+    typer.echo(t("recovery.undue", lang, n=len(r.months_undue), months=undue))
+    typer.echo(t("recovery.owed", lang, owed=money["owed"]))
+    state = t("recovery.recorded" if recorded.created else "recovery.already", lang)
+    replaced = t("recovery.replacing", lang, id=recorded.replaced) if recorded.replaced is not None else ""
+    typer.echo(f"  {state} {recorded.record_id}{replaced}")
 
 
 # -- diff, db ------------------------------------------------------------------------------------------------------
