@@ -123,7 +123,7 @@ STATUS_RULE = (
 
 @step("training_start_date")
 def academic_year(rs: RuleSet, d: Declaration) -> tuple[str, Line]:
-    """DESIGN.md policy 1: the barème of the academic year holding the training start date."""
+    """docs/policies.md policy 1: the barème of the academic year holding the training start date."""
     return rs.label, Line("period.academic_year", ACADEMIC_YEAR_RULE,
                           {"training_start_date": d.training_start_date.isoformat()}, rs.label)
 
@@ -213,7 +213,7 @@ def decision_status(rs: RuleSet, d: Declaration, failed_gates: tuple[str, ...], 
 
 
 def status_of(gates_failed: bool, income_ok: bool, reached: Echelon | None) -> Status:
-    """DESIGN.md policy 6: a failing gate → refused; else a wrong income year → review; else the barème.
+    """docs/policies.md policy 6: a failing gate → refused; else a wrong income year → review; else the barème.
 
     >>> status_of(True, True, "7"), status_of(False, False, None), status_of(False, True, None)
     ('refused', 'review', 'refused')
