@@ -229,3 +229,20 @@ def test_every_command_in_the_french_view_speaks_no_english(tmp_path: Path) -> N
 def test_the_english_word_detector_finds_english() -> None:
     assert english_words("error: the amount is not granted") == ["amount", "error", "granted", "is", "not", "the"]
     assert english_words("décision income_year_mismatch gen-aid/2024-2025") == []
+
+
+def test_the_finance_summaries_in_french_with_french_amounts(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    assert run("check", str(EXAMPLES / "granted_echelon_7.json"), "--save", "--db", db).exit_code == 0
+    recovery = run("recovery", "GEN-2024-0001", "--left-on", "2025-01-10", "--db", db)
+    assert recovery.exit_code == 0, recovery.stderr
+    assert "somme à reverser : 3 167,50 €" in flat(recovery.stdout)
+    batch = run("batch", str(EXAMPLES / "batch.csv"), "--db", db, "--out", str(tmp_path / "o.jsonl"),
+                "--rejected", str(tmp_path / "r.csv"))
+    assert batch.exit_code == 0, batch.stderr
+    out = flat(batch.stdout)
+    assert "décidées : 385 rejetées : 15" in out and "montant total : 382 601,60 €" in out
+    for text in (recovery.stdout, batch.stdout):
+        assert english_words(text) == [], english_words(text)
+    english = run("recovery", "GEN-2024-0001", "--left-on", "2025-01-10", "--db", db, env={"AID_ENGINE_LANG": "en"})
+    assert "amount owed back: 3167.50 €" in english.stdout
