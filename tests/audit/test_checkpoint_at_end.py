@@ -30,12 +30,12 @@ def test_a_batch_run_ends_with_a_signed_checkpoint(db_url: str, keys: dict[str, 
                        "--checkpoint-out", str(out))
     assert code == 0, err
     [(size, note)] = _stored(db_url)
-    assert size == 385 and out.read_text(encoding="utf-8") == note
-    assert f"checkpoint 1 signed: 385 record(s), written to {out}" in err
+    assert size == 386 and out.read_text(encoding="utf-8") == note  # 385 decisions and the run's own record
+    assert f"checkpoint 1 signed: 386 record(s), written to {out}" in err
     code, stdout, err = cli("audit", "verify", "--db", db_url, "--checkpoint", str(out), "--public-key",
                             str(keys["pub"]))
     assert code == 0, err
-    assert "the store extends it (385 record(s), signed by aid-engine)" in stdout
+    assert "the store extends it (386 record(s), signed by aid-engine)" in stdout
 
 
 def test_check_save_ends_with_a_checkpoint_when_the_environment_names_a_key(

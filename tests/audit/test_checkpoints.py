@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from audit_helpers import cli, examples
-from sqlalchemy import Engine, delete, text
+from sqlalchemy import Engine, delete, select, text
 
 from aid_engine import Declaration, evaluate
 from aid_engine.audit import merkle
 from aid_engine.store import Decided, Store, open_store
-from aid_engine.store.tables import audit_records, decisions
+from aid_engine.store.tables import audit_records, decisions, declarations
 
 
 def _drop_triggers(engine: Engine) -> None:
@@ -35,6 +35,8 @@ def _cut_after(store: Store, keep: int) -> None:
     with store.engine.begin() as c:
         c.execute(delete(decisions).where(decisions.c.audit_id > keep))
         c.execute(delete(audit_records).where(audit_records.c.id > keep))
+        # and their declarations: a careful cut leaves no declaration without its decision (verify names one)
+        c.execute(delete(declarations).where(~declarations.c.id.in_(select(decisions.c.declaration_id))))
 
 
 def _forged() -> Decided:

@@ -64,5 +64,5 @@ def test_four_batch_processes_at_once_store_each_decision_once_in_one_chain(pg_s
     expected, n, _ = _decisions(reference)
     stored, count, records = _decisions(shared)
     assert count == len({row[:3] for row in stored}) == n  # no decision twice, none missing
-    assert records == count  # one audit record each, in one chain that verifies
+    assert records == count + 4  # one audit record each, and each of the 4 runs its run record, in one chain
     assert stored == expected
