@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as `python benchmarks/run.py`: make the pac
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aid_engine
-from benchmarks import bench_batch, bench_cold, bench_eval, bench_reference, synthetic
+from benchmarks import bench_batch, bench_cold, bench_eval, bench_reference, bench_store, synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ENV = "AID_ENGINE_TEST_PG_URL"
@@ -35,6 +35,8 @@ EVAL_TARGET = 50_000
 SQLITE_TARGET = 20_000
 PG_TARGET = 10_000
 MEMORY_TARGET_MB = 300
+STORE_RATIO_TARGET = 0.5  # issue 11: the batch at half its store's raw write speed, at least
+BYTES_TARGET = 1_000  # issue 11: bytes per stored decision on SQLite, after VACUUM
 COLD_TARGET_S = 0.5
 
 
@@ -99,7 +101,8 @@ def _versions(*modules: str) -> dict[str, str]:
 # -- the run ---------------------------------------------------------------------------------------------
 
 
-def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, log: Any) -> dict[str, Any]:
+def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, log: Any,
+            pg_url: str | None = None, peak_rows: int = 0) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     log(f"generating {n:,} synthetic declarations (seed {seed})")
     data = synthetic.Synthetic.generate(n, seed)
@@ -111,10 +114,9 @@ def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, lo
     figures.update(bench_reference.run(dicts, data.columns, aid_engine.default_rulebook()))
     figures["ratio_engine_reference"] = {
         "ratio": figures["evaluate_dicts"]["rate"] / figures["reference_columns"]["rate"]}
-    del dicts
 
     if not skip_batch:
-        pg_url = None if skip_pg else os.environ.get(PG_ENV)
+        pg_url = None if skip_pg else (pg_url or os.environ.get(PG_ENV))
         with tempfile.TemporaryDirectory(prefix="aid-bench-") as tmp:
             workdir = Path(tmp)
             files = _batch_files(workdir, n, seed, data, log)
@@ -124,6 +126,14 @@ def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, lo
             if pg_url:
                 log("batch on PostgreSQL")
                 figures.update(bench_batch.run(files, "postgresql", workdir, pg_url))
+            log("the batch beside the raw write of the same rows (the store's limit), bytes per decision")
+            figures.update(bench_store.run(files[n], n, dicts, workdir, pg_url))
+            if peak_rows:
+                log(f"peak memory of the batch at {peak_rows:,} rows (ru_maxrss)")
+                big = workdir / f"declarations_{peak_rows}.csv"
+                synthetic.Synthetic.generate(peak_rows, seed + peak_rows).write_csv(big)
+                figures["peak_memory_rusage"] = bench_store.peak_memory(big, peak_rows, workdir)
+                big.unlink()
         figures["postgresql_run"] = bool(pg_url)
     log("cold start")
     figures.update(bench_cold.run())
@@ -198,11 +208,38 @@ def report(n: int, figures: dict[str, Any]) -> list[dict[str, Any]]:
             a, b = by_rows[big[0]], by_rows[big[1]]
             marginal = (b["rows"] - a["rows"]) / (b["seconds"] - a["seconds"])
             add(f"  marginal rate ({big[0]:,} → {big[1]:,} rows, fixed cost excluded)", marginal, "rows/s")
+    _store_rows(figures, add)
     cold = figures["cold_start_check"]
     add(f"cold start: {cold['command']} (median of {cold['runs']})", cold["seconds"], "s", f"< {COLD_TARGET_S}",
         _met(cold["seconds"], COLD_TARGET_S, False))
     add("  python -c pass, for scale", figures["cold_start_python"]["seconds"], "s")
     return rows
+
+
+def _store_rows(figures: dict[str, Any], add: Any) -> None:
+    """Issue 11's figures: the batch beside its store's raw write, bytes per decision, peak memory at 1 M rows."""
+    for backend, label in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        f = figures.get(f"store_{backend}_limit")
+        if f is None:
+            continue
+        bad = "" if f["ok"] else " (FAILED: see JSON)"
+        add(f"raw write {label}, N={f['rows']:,} (declaration JSON + decision + chained audit row)", f["raw_rate"],
+            "rows/s")
+        add(f"  batch {label} beside it, same rows, end to end", f["batch_rate"], "rows/s", "", bad)
+        target = f"≥ {STORE_RATIO_TARGET}" if backend == "sqlite" else ""
+        verdict = _met(f["ratio"], STORE_RATIO_TARGET, True) if backend == "sqlite" else ""
+        add(f"  ratio batch / raw write, {label}", f["ratio"], "ratio", target, verdict)
+    size = figures.get("store_sqlite_size")
+    if size:
+        add(f"bytes per stored decision, SQLite after VACUUM, {size['decisions']:,} decisions",
+            size["bytes_per_decision"], "bytes", f"≤ {BYTES_TARGET:,}",
+            _met(-size["bytes_per_decision"], -BYTES_TARGET, True))
+    peak = figures.get("peak_memory_rusage")
+    if peak:
+        bad = "" if peak["ok"] else " (FAILED: see JSON)"
+        add(f"batch SQLite, {peak['rows']:,} rows, end to end", peak.get("rate"), "rows/s", "", bad)
+        add(f"  peak memory (ru_maxrss), {peak['rows']:,} rows", peak.get("peak_rss_mb"), "MB",
+            f"< {MEMORY_TARGET_MB}", _met(peak.get("peak_rss_mb"), MEMORY_TARGET_MB, False))
 
 
 def _format(value: float | None, unit: str) -> str:
@@ -214,6 +251,10 @@ def _format(value: float | None, unit: str) -> str:
         return f"{value:.3f}"
     if unit == "MB":
         return f"{value:,.1f}"
+    if unit == "bytes":
+        return f"{value:,.0f}"
+    if unit == "ratio":
+        return f"{value:.3f}"
     return f"{value:.2e}" if value < 0.01 else f"{value:.4f}"
 
 
@@ -241,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plain-n", type=int, default=5_000, help="declarations on the plain path (default 5000)")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--skip-pg", action="store_true", help="skip PostgreSQL even if AID_ENGINE_TEST_PG_URL is set")
+    parser.add_argument("--pg", metavar="URL", help=f"PostgreSQL server for the batch runs (default ${PG_ENV})")
+    parser.add_argument("--peak-rows", type=int, default=0, metavar="ROWS",
+                        help="also measure the batch's peak memory (ru_maxrss) on this many rows, e.g. 1000000")
     parser.add_argument("--skip-batch", action="store_true", help="skip the batch runs (SQLite and PostgreSQL)")
     args = parser.parse_args(argv)
     if args.n < 1:
@@ -252,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.time() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
     info = machine()
-    figures = measure(args.n, args.seed, args.plain_n, args.skip_batch, args.skip_pg, log)
+    figures = measure(args.n, args.seed, args.plain_n, args.skip_batch, args.skip_pg, log, args.pg, args.peak_rows)
     rows = report(args.n, figures)
     print_table(info, rows)
     if not args.skip_batch and not figures.get("postgresql_run"):
