@@ -102,11 +102,14 @@ def _versions(*modules: str) -> dict[str, str]:
 
 
 def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, log: Any,
-            pg_url: str | None = None, peak_rows: int = 0) -> dict[str, Any]:
+            pg_url: str | None = None, peak_rows: int = 0, only_store: bool = False) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     log(f"generating {n:,} synthetic declarations (seed {seed})")
     data = synthetic.Synthetic.generate(n, seed)
     dicts = list(data.dicts())
+    if only_store:
+        return figures | store_figures(n, seed, data, dicts, None if skip_pg else (pg_url or os.environ.get(PG_ENV)),
+                                       peak_rows, log)
 
     log("evaluation in-process")
     figures.update(bench_eval.run(dicts, plain_n=min(plain_n, n)))
@@ -126,17 +129,35 @@ def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, lo
             if pg_url:
                 log("batch on PostgreSQL")
                 figures.update(bench_batch.run(files, "postgresql", workdir, pg_url))
-            log("the batch beside the raw write of the same rows (the store's limit), bytes per decision")
-            figures.update(bench_store.run(files[n], n, dicts, workdir, pg_url))
-            if peak_rows:
-                log(f"peak memory of the batch at {peak_rows:,} rows (ru_maxrss)")
-                big = workdir / f"declarations_{peak_rows}.csv"
-                synthetic.Synthetic.generate(peak_rows, seed + peak_rows).write_csv(big)
-                figures["peak_memory_rusage"] = bench_store.peak_memory(big, peak_rows, workdir)
-                big.unlink()
+            figures.update(_store_figures_in(workdir, files[n], n, seed, dicts, pg_url, peak_rows, log))
         figures["postgresql_run"] = bool(pg_url)
     log("cold start")
     figures.update(bench_cold.run())
+    return figures
+
+
+def store_figures(n: int, seed: int, data: synthetic.Synthetic, dicts: list[dict[str, Any]], pg_url: str | None,
+                  peak_rows: int, log: Any) -> dict[str, Any]:
+    """Issue 11's figures alone (`--only-store`): the batch beside the raw write, bytes per decision, and the
+    peak memory at `peak_rows` rows when asked."""
+    with tempfile.TemporaryDirectory(prefix="aid-bench-") as tmp:
+        workdir = Path(tmp)
+        path = workdir / f"declarations_{n}.csv"
+        data.write_csv(path)
+        figures = _store_figures_in(workdir, path, n, seed, dicts, pg_url, peak_rows, log)
+    return figures | {"postgresql_run": bool(pg_url)}
+
+
+def _store_figures_in(workdir: Path, path: Path, n: int, seed: int, dicts: list[dict[str, Any]],
+                      pg_url: str | None, peak_rows: int, log: Any) -> dict[str, Any]:
+    log("the batch beside the raw write of the same rows (the store's limit), bytes per decision")
+    figures: dict[str, Any] = dict(bench_store.run(path, n, dicts, workdir, pg_url))
+    if peak_rows:
+        log(f"peak memory of the batch at {peak_rows:,} rows (ru_maxrss)")
+        big = workdir / f"declarations_{peak_rows}.csv"
+        synthetic.Synthetic.generate(peak_rows, seed + peak_rows).write_csv(big)
+        figures["peak_memory_rusage"] = bench_store.peak_memory(big, peak_rows, workdir)
+        big.unlink()
     return figures
 
 
@@ -171,6 +192,9 @@ def report(n: int, figures: dict[str, Any]) -> list[dict[str, Any]]:
     def rate(key: str) -> float | None:
         return figures[key]["rate"] if key in figures else None
 
+    if "evaluate_dicts" not in figures:  # --only-store
+        _store_rows(figures, add)
+        return rows
     ev = rate("evaluate_dicts")
     passes = len(figures["evaluate_dicts"].get("passes", [1]))
     add(f"evaluate(dict), fast path, full trace, N={n:,} (best of {passes})", ev, "decisions/s",
@@ -285,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", metavar="URL", help=f"PostgreSQL server for the batch runs (default ${PG_ENV})")
     parser.add_argument("--peak-rows", type=int, default=0, metavar="ROWS",
                         help="also measure the batch's peak memory (ru_maxrss) on this many rows, e.g. 1000000")
+    parser.add_argument("--only-store", action="store_true",
+                        help="measure only issue 11's store figures (batch beside raw write, bytes, --peak-rows)")
     parser.add_argument("--skip-batch", action="store_true", help="skip the batch runs (SQLite and PostgreSQL)")
     args = parser.parse_args(argv)
     if args.n < 1:
@@ -296,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.time() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
     info = machine()
-    figures = measure(args.n, args.seed, args.plain_n, args.skip_batch, args.skip_pg, log, args.pg, args.peak_rows)
+    figures = measure(args.n, args.seed, args.plain_n, args.skip_batch, args.skip_pg, log, args.pg, args.peak_rows,
+                      args.only_store)
     rows = report(args.n, figures)
     print_table(info, rows)
     if not args.skip_batch and not figures.get("postgresql_run"):
