@@ -257,6 +257,7 @@ def parse_files(files: Mapping[str, str | bytes], *, root: str = "") -> RuleBook
         _feed(digest, at.file, texts[at.file])
         files_so_far.append(at.file)
         notes = tuple(at.text(k) for k in ("unchanged", "note") if k in at.data)
+        _SOURCES[digest.hexdigest()] = {name: texts[name] for name in files_so_far}
         rulesets[year] = RuleSet(
             year=year,
             id=f"{base.text('ruleset')}/{year.label}",
@@ -297,6 +298,15 @@ def _apply_year(at: Place, parts: _Parts, rows: int) -> _Parts:
     if not changed and "unchanged" not in at.data:
         raise at.fail("a year that changes nothing must say so, with its source, under 'unchanged'")
     return _Parts(rates, ceilings, bands, bands_source, per_child, per_child_he, children_source)
+
+
+# The exact texts of every rule set parsed in this process, by sha256: the store archives them at first use.
+_SOURCES: dict[str, dict[str, str]] = {}
+
+
+def sources_of(sha256: str) -> dict[str, str] | None:
+    """The files (name → exact text) of a rule set this process parsed, by its sha256; None if it parsed none."""
+    return _SOURCES.get(sha256)
 
 
 def _feed(digest: Any, name: str, text: str) -> None:

@@ -26,7 +26,7 @@ from ..errors import StoreError
 DB_ENV = "AID_ENGINE_DB"
 DEFAULT_URL = "sqlite:///aid_engine.db"
 MIGRATIONS = "aid_engine:migrations"
-STORE_TABLES = ("declarations", "audit_records", "decisions", "batch_runs", "batch_lines")
+STORE_TABLES = ("declarations", "audit_records", "decisions", "batch_runs", "batch_lines", "rulesets")
 # Advisory lock keys (PostgreSQL): one for the audit chain, one for migrations, one class for batch runs.
 CHAIN_LOCK = 0x61696443  # "aidC"
 MIGRATION_LOCK = 0x6169644D  # "aidM"
@@ -105,7 +105,7 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event below says BEGIN, not pysqlite
         cursor = dbapi_connection.cursor()
         for pragma in ("foreign_keys=ON", f"busy_timeout={SQLITE_BUSY_MS}", "journal_mode=WAL",
-                       "synchronous=NORMAL", "cache_size=-65536"):
+                       "synchronous=NORMAL", "cache_size=-65536", "secure_delete=ON"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

@@ -28,11 +28,11 @@ from sqlalchemy import Connection, Engine, select
 from .._version import __version__
 from ..errors import AidEngineError, NotFound
 from ..money import as_str, parse_decimal
-from .canonical import RecordFields, canonical_json
 from .database import write_transaction
 from .queries import StoredDecision
+from .records import RECOVERY_KIND, Record, canonical_json, stamp
 from .tables import audit_records
-from .writer import RECOVERY_KIND, append_records, audit_row, chain_head, stamp, utc_now
+from .writer import append_records, chain_head, utc_now
 
 
 class RecoveryExists(AidEngineError, ValueError):
@@ -178,10 +178,10 @@ def record(engine: Engine, recovery: Recovery, stored: StoredDecision, operator:
             payload_value["replaces"] = ident
         payload = canonical_json(payload_value)
         head_id, head_hash = chain_head(connection)
-        fields = RecordFields(
+        fields = Record(
             id=head_id + 1, kind=RECOVERY_KIND, learner_id=recovery.learner_id,
             declaration_digest=stored.declaration_digest, payload=payload, ruleset_id=stored.ruleset_id,
             ruleset_sha256=stored.ruleset_sha256, engine_version=__version__, operator=operator,
-            recorded_at=stamp(utc_now()), prev_hash=head_hash)
-        append_records(connection, [audit_row(fields)])
+            recorded_at=stamp(utc_now()), prev_hash=head_hash, decision_id=recovery.decision_id)
+        append_records(connection, [fields.row()])
     return RecordedRecovery(recovery, fields.id, created=True, replaced=earlier[0] if earlier else None)

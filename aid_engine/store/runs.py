@@ -7,6 +7,9 @@ a dedicated connection (released by the server when the process dies, even on `k
 owner's host and pid, checked for life.  A run still claimed by a live process is never resumed by another:
 that one starts its own run, and the idempotency key keeps both from storing a decision twice.
 
+A finished run is bound into the audit chain by a `run` record (its counts and the digest of its lines):
+`audit verify` then checks the run and its lines against it.
+
 It must never delete a run or rewind a checkpoint.
 """
 
@@ -22,10 +25,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from .._version import __version__
 from ..errors import NotFound
 from .database import RUN_LOCK_CLASS, write_transaction
-from .tables import batch_runs
-from .writer import utc_now
+from .records import GENESIS, NO_RULESET, RUN_KIND, LinesDigest, Record, run_payload, stamp
+from .tables import audit_records, batch_lines, batch_runs
+from .writer import append_records, chain_head, utc_now
 
 RUNNING = "running"
 DONE = "done"
@@ -169,6 +174,40 @@ def finish_run(engine: Engine, run_id: int, *, lines_done: int, rows_decided: in
         connection.execute(update(batch_runs).where(batch_runs.c.id == run_id).values(
             status=DONE, finished_at=utc_now(), lines_done=lines_done, rows_decided=rows_decided,
             rows_rejected=rows_rejected))
+        run = connection.execute(select(batch_runs).where(batch_runs.c.id == run_id)).mappings().one()
+        append_run_record(connection, run, operator=str(run["operator"]))
+
+
+def lines_digest(connection: Connection, run_id: int) -> str:
+    """The digest of a run's (line, decision id) pairs, in line order (`records.LinesDigest`)."""
+    digest = LinesDigest()
+    c = batch_lines.c
+    rows = connection.execution_options(yield_per=5000).execute(
+        select(c.line, c.decision_id).where(c.run_id == run_id).order_by(c.line))
+    for line, decision_id in rows:
+        digest.add(int(line), int(decision_id))
+    return digest.hexdigest()
+
+
+def append_run_record(connection: Connection, run: Any, *, operator: str) -> None:
+    """Append the `run` record binding a finished run (call under the write lock)."""
+    head_id, prev_hash = chain_head(connection)
+    record = Record(id=head_id + 1, kind=RUN_KIND, learner_id="", declaration_digest=GENESIS,
+                    payload=run_payload(run, lines_digest(connection, int(run["id"]))), ruleset_id=NO_RULESET,
+                    ruleset_sha256=GENESIS, engine_version=__version__, operator=operator,
+                    recorded_at=stamp(utc_now()), prev_hash=prev_hash, run_id=int(run["id"]))
+    append_records(connection, [record.row()])
+
+
+def record_finished_runs(connection: Connection, *, operator: str) -> int:
+    """Append a `run` record for each finished run the chain does not bind yet (the upgrade to format 2)."""
+    bound = select(audit_records.c.id).where(audit_records.c.kind == RUN_KIND,
+                                             audit_records.c.run_id == batch_runs.c.id).exists()
+    runs = connection.execute(select(batch_runs).where(batch_runs.c.status == DONE, ~bound)
+                              .order_by(batch_runs.c.id)).mappings().all()
+    for run in runs:
+        append_run_record(connection, run, operator=operator)
+    return len(runs)
 
 
 def run_info(engine: Engine, run_id: int) -> RunInfo:

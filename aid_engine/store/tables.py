@@ -1,10 +1,14 @@
 """The store's tables (sqlmodel), exactly as the latest migration in `aid_engine/migrations/` creates them.
 
-- `declarations`: each distinct declaration once, as received (validated, canonical JSON), keyed by its digest.
-  The only table holding personal data; `purged_at` marks a row whose personal fields were blanked (the audit
-  chain hashes the digest, never the raw data, so a purge leaves it verifiable).
-- `audit_records`: the append-only hash chain; `id` is the position in the chain (1, 2, 3 …).  A `decision`
-  record's payload is the decision JSON (trace included); a `recovery` record's payload is the recovery.
+- `declarations`: each distinct declaration once, as received (validated, canonical JSON), keyed by its digest
+  (format 2: HMAC-SHA256 keyed with `secret`, the declaration's own random secret; format 1: plain sha256).
+  The only table holding personal data; the purge blanks the personal fields, destroys `secret` and sets
+  `purged_at` (the audit chain binds the keyed digest, never the data, so a purge leaves it verifiable).
+- `audit_records`: the append-only hash chain; `id` is the position in the chain (1, 2, 3 …), `format` the
+  record format (`store.records`).  A format-2 `decision` record's payload is the decision's outcome and
+  training; a format-1 one's the full decision JSON; a `recovery`, `purge` or `run` record's payload says what
+  it records.
+- `rulesets`: the exact files of every rule set a decision used, once, by sha256.
 - `decisions`: one row per decision, the queryable columns (status, échelon, amounts in integer cents) and the
   audit record that holds its JSON.  UNIQUE (learner_id, declaration_digest, ruleset_sha256): the idempotency
   key, so no concurrent writer can store a decision twice.
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 DIGEST = 64
@@ -38,6 +42,7 @@ class DeclarationRow(SQLModel, table=True):
     payload: str = Field(sa_type=Text)
     received_at: datetime
     purged_at: datetime | None = None
+    secret: bytes | None = Field(default=None, sa_type=LargeBinary)
 
 
 class AuditRecordRow(SQLModel, table=True):
@@ -57,6 +62,22 @@ class AuditRecordRow(SQLModel, table=True):
     recorded_at: str = Field(max_length=32)
     prev_hash: str = Field(max_length=DIGEST)
     hash: str = Field(max_length=DIGEST)
+    format: int = Field(default=1)
+    decision_id: int | None = None
+    run_id: int | None = None
+    line: int | None = None
+    lang: str | None = Field(default=None, max_length=2)
+    decision_digest: str | None = Field(default=None, max_length=DIGEST)
+
+
+class RulesetRow(SQLModel, table=True):
+    """The files of a rule set, exactly as read, stored once by the sha256 the loader gives them."""
+
+    __tablename__ = "rulesets"
+
+    sha256: str = Field(max_length=DIGEST, primary_key=True)
+    ruleset_id: str = Field(max_length=100)
+    files: str = Field(sa_type=Text)
 
 
 class BatchRunRow(SQLModel, table=True):
@@ -132,6 +153,7 @@ audit_records = table("audit_records")
 decisions = table("decisions")
 batch_runs = table("batch_runs")
 batch_lines = table("batch_lines")
+rulesets = table("rulesets")
 
 __all__ = [
     "AuditRecordRow",
@@ -139,10 +161,12 @@ __all__ = [
     "BatchRunRow",
     "DecisionRow",
     "DeclarationRow",
+    "RulesetRow",
     "audit_records",
     "batch_lines",
     "batch_runs",
     "decisions",
     "declarations",
     "metadata",
+    "rulesets",
 ]

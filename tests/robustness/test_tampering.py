@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 from store_helpers import drop_triggers, head_lines, new_bareme
 
 from aid_engine.store import open_store
-from aid_engine.store.canonical import RecordFields, sha256_hex
+from aid_engine.store.records import Record, sha256_hex
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_a_record_inserted_in_the_middle_is_named(batched: str) -> None:
             c.execute(text("UPDATE audit_records SET id = id + 1 WHERE id = :i"), {"i": ident})
             c.execute(text("UPDATE decisions SET audit_id = audit_id + 1 WHERE audit_id = :i"), {"i": ident})
         forged = _record(c, 19) | {"id": 20, "operator": "intruder", "prev_hash": _record(c, 19)["hash"]}
-        forged["hash"] = RecordFields.of(forged).hash()
+        forged["hash"] = Record.of(forged).hash()
         c.execute(text(f"INSERT INTO audit_records ({', '.join(forged)}) VALUES "
                        f"({', '.join(':' + k for k in forged)})"), forged)
     verify_fails(batched, "audit record 21: out of order")
@@ -107,7 +107,7 @@ def test_a_forged_record_appended_with_a_valid_hash_is_named_by_its_missing_deci
         head = _record(c, last)
         forged = head | {"id": last + 1, "learner_id": "GHOST-1", "operator": "intruder", "prev_hash": head["hash"],
                          "payload": head["payload"].replace(head["learner_id"], "GHOST-1")}
-        forged["hash"] = RecordFields.of(forged).hash()
+        forged["hash"] = Record.of(forged).hash()
         c.execute(text(f"INSERT INTO audit_records ({', '.join(forged)}) VALUES "
                        f"({', '.join(':' + k for k in forged)})"), forged)
     verify_fails(batched, f"audit record {last + 1}", "decision row was removed")

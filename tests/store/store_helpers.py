@@ -3,6 +3,7 @@ would, a rules directory under a new barème, small batch files."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -15,19 +16,28 @@ from aid_engine.store.tables import audit_records, batch_lines, batch_runs, deci
 RULES = Path(__file__).resolve().parents[2] / "rules"
 # What differs between two runs that did the same work: when, by whom, and the hashes that cover the time.
 VOLATILE = {"recorded_at", "decided_at", "received_at", "started_at", "finished_at", "operator", "hash",
-            "prev_hash", "owner_pid", "owner_host", "id", "audit_id", "declaration_id", "run_id"}
+            "prev_hash", "owner_pid", "owner_host", "id", "audit_id", "declaration_id", "run_id",
+            # keyed with a random secret per declaration: two stores of the same declarations differ here
+            "digest", "declaration_digest", "secret", "decision_digest", "decision_id", "payload_keyed"}
 
 
 def _rows(connection: Connection, table: Any, order: Any) -> list[dict[str, Any]]:
     rows = connection.execute(select(table).order_by(*order)).mappings()
-    return [{k: v for k, v in row.items() if k not in VOLATILE} for row in rows]
+    return [{k: _stable(k, v) for k, v in row.items() if k not in VOLATILE} for row in rows]
+
+
+def _stable(column: str, value: Any) -> Any:
+    """A run record's payload without its times."""
+    if column == "payload" and isinstance(value, str) and '"lines_sha256"' in value:
+        return {k: v for k, v in json.loads(value).items() if k not in VOLATILE}
+    return value
 
 
 def snapshot(engine: Engine) -> dict[str, Any]:
     """The store's content without times, operators, ids and hashes: equal for two runs doing the same work."""
     with engine.connect() as c:
         lines = c.execute(
-            select(batch_lines.c.line, decisions.c.learner_id, decisions.c.declaration_digest)
+            select(batch_lines.c.line, decisions.c.learner_id, decisions.c.status, decisions.c.total_cents)
             .join(decisions, batch_lines.c.decision_id == decisions.c.id).order_by(batch_lines.c.line)
         ).all()
         return {

@@ -16,7 +16,7 @@ from store_helpers import drop_triggers
 
 from aid_engine import AuditChainBroken, Declaration, evaluate
 from aid_engine.store import Store
-from aid_engine.store.canonical import GENESIS, RecordFields, declaration_digest
+from aid_engine.store.records import GENESIS, Record, declaration_json, keyed_hex, kept
 from aid_engine.store.purge import purge_before
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -48,21 +48,30 @@ def test_an_untouched_chain_verifies_and_each_record_links_to_the_one_before(fil
     assert rows[0]["prev_hash"] == GENESIS
     for before, after in itertools.pairwise(rows):
         assert after["prev_hash"] == before["hash"]
-    assert all(RecordFields.of(r).hash() == r["hash"] for r in rows)
+    assert all(Record.of(r).hash() == r["hash"] and r["format"] == 2 for r in rows)
     assert report.head_hash == rows[-1]["hash"]
 
 
-def test_the_record_keeps_the_declaration_digest_and_the_declaration_stays_in_its_own_table(filled: Store) -> None:
+def test_the_record_keeps_the_keyed_digests_and_the_outcome_and_the_declaration_its_own_table(
+        filled: Store) -> None:
     declaration = _declarations()[0]
     with filled.engine.connect() as c:
         record = c.execute(text("SELECT * FROM audit_records WHERE learner_id = :l"),
                            {"l": declaration.learner_id}).mappings().one()
-        stored = c.execute(text("SELECT payload FROM declarations WHERE digest = :d"),
-                           {"d": record["declaration_digest"]}).scalar_one()
-    assert record["declaration_digest"] == declaration_digest(declaration)
+        stored, secret = c.execute(text("SELECT payload, secret FROM declarations WHERE digest = :d"),
+                                   {"d": record["declaration_digest"]}).one()
+    decision = evaluate(declaration)
+    assert record["declaration_digest"] == keyed_hex(bytes(secret), declaration_json(declaration))
+    assert record["decision_digest"] == keyed_hex(bytes(secret), decision.model_dump_json())
     assert Declaration.parse(json.loads(stored)) == declaration
-    assert declaration.fabrique_id not in record["payload"].replace(json.dumps(declaration.fabrique_id), "")
-    assert json.loads(record["payload"]) == evaluate(declaration).model_dump(mode="json")
+    payload = json.loads(record["payload"])
+    full = decision.model_dump(mode="json")
+    assert payload == {**{k: full[k] for k in ("status", "echelon", "points_de_charge", "months", "academic_year",
+                                               "annual_amount", "monthly_amount", "total_amount")},
+                       "reasons": [{"code": r["code"]} for r in full["reasons"]],
+                       "training": {k: json.loads(stored)[k] for k in ("fabrique_id", "training_start_date",
+                                                                      "training_end_date", "training_labelled")}}
+    assert "trace" not in record["payload"] and str(declaration.revenu_brut_global) not in record["payload"]
 
 
 def test_the_database_refuses_to_update_or_delete_an_audit_record(filled: Store) -> None:
@@ -95,7 +104,7 @@ def test_a_removed_record_is_named(filled: Store) -> None:
 
 def test_reordered_records_are_named(filled: Store) -> None:
     columns = "kind, learner_id, declaration_digest, payload, ruleset_id, ruleset_sha256, engine_version, " \
-              "operator, recorded_at, prev_hash, hash"
+              "operator, recorded_at, prev_hash, hash, format, decision_id, run_id, line, lang, decision_digest"
     with filled.engine.begin() as c:
         drop_triggers(c)
         r2, r3 = (c.execute(text(f"SELECT {columns} FROM audit_records WHERE id = {i}")).mappings().one()
@@ -113,7 +122,7 @@ def test_a_record_rewritten_with_a_fresh_hash_is_caught_at_the_next_one(filled: 
         drop_triggers(c)
         row = dict(c.execute(text("SELECT * FROM audit_records WHERE id = 6")).mappings().one())
         row["operator"] = "someone else"
-        forged = RecordFields.of(row).hash()
+        forged = Record.of(row).hash()
         c.execute(text("UPDATE audit_records SET operator = :o, hash = :h WHERE id = 6"),
                   {"o": "someone else", "h": forged})
     error = _broken(filled)
@@ -160,7 +169,9 @@ def test_a_purged_declaration_leaves_the_chain_verifiable(filled: Store) -> None
 
 def test_a_purge_mark_set_by_hand_is_named(filled: Store) -> None:
     with filled.engine.begin() as c:
-        c.execute(text("UPDATE declarations SET payload = '{}', purged_at = CURRENT_TIMESTAMP WHERE id = 2"))
+        payload = c.execute(text("SELECT payload FROM declarations WHERE id = 2")).scalar_one()
+        c.execute(text("UPDATE declarations SET payload = :p, secret = NULL, purged_at = CURRENT_TIMESTAMP "
+                       "WHERE id = 2"), {"p": kept(payload)})
     assert "purged without a purge record" in str(_broken(filled))
 
 
@@ -171,10 +182,10 @@ def test_saving_the_same_decision_again_adds_nothing(filled: Store) -> None:
     assert filled.verify().records == 8
 
 
-def test_the_digest_is_the_declarations_not_its_spelling() -> None:
+def test_the_digested_text_is_the_declarations_not_its_spelling() -> None:
     base = json.loads((EXAMPLES / "granted_echelon_7.json").read_text(encoding="utf-8"))
     a = Declaration.parse(base)
     b = Declaration.from_csv_row({k: ("true" if v is True else "false" if v is False else str(v))
                                   for k, v in {**base, "revenu_brut_global": "180,0"}.items()})
-    assert declaration_digest(a) == declaration_digest(b)
-    assert declaration_digest(a) != declaration_digest(a.with_changes(revenu_brut_global="181"))
+    assert declaration_json(a) == declaration_json(b)
+    assert declaration_json(a) != declaration_json(a.with_changes(revenu_brut_global="181"))

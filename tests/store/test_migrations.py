@@ -3,30 +3,14 @@ data, an outdated one is refused until `db upgrade`, and the tables the code use
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
-from aid_engine import Declaration, StoreError, evaluate
+from aid_engine import StoreError
 from aid_engine.store import database, open_store
 from aid_engine.store.tables import metadata
-from aid_engine.store.writer import Decided, write_chunk
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-PREVIOUS = "0001"
-
-
-def _declarations() -> list[Declaration]:
-    return [Declaration.parse(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(EXAMPLES.glob("*.json"))]
-
-
-def _decided() -> list[Decided]:
-    return [Decided.of(d, evaluate(d)) for d in _declarations()]
 
 
 def test_an_empty_database_gets_the_latest_schema(db_url: str) -> None:
@@ -49,28 +33,6 @@ def test_the_migrated_schema_is_the_schema_of_the_tables_the_code_uses(db_url: s
     finally:
         store.close()
     assert drift == []
-
-
-def test_a_database_of_the_previous_revision_keeps_its_chain_and_upgrades(db_url: str) -> None:
-    engine = database.create(db_url)
-    try:
-        assert database.upgrade(engine, PREVIOUS) == (None, PREVIOUS)
-        write_chunk(engine, _decided(), operator="previous release")
-        with pytest.raises(StoreError, match="db upgrade"):
-            open_store(db_url)
-        assert database.upgrade(engine) == (PREVIOUS, database.head_revision())
-    finally:
-        engine.dispose()
-    store = open_store(db_url)
-    try:
-        assert store.verify().decisions == 8
-        with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as c:
-            c.execute(text("DELETE FROM audit_records"))
-        later = _declarations()[0].with_changes(revenu_brut_global="1000")
-        assert store.save(later, evaluate(later), operator="next release").created
-        assert store.verify().records == 9
-    finally:
-        store.close()
 
 
 def test_upgrading_a_database_at_the_latest_revision_changes_nothing(db_url: str) -> None:
