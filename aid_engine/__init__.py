@@ -1,8 +1,18 @@
 """aid_engine: decides the Grande École du numérique learner aid (décret n° 2017-548 du 14 avril 2017).
 
     >>> from aid_engine import evaluate
-    >>> decision = evaluate({...})            # a JSON-shaped dict or a Declaration
-    >>> decision.model_dump(mode="json")      # the stable output contract
+    >>> decision = evaluate({                 # a JSON-shaped dict or a Declaration
+    ...     "learner_id": "GEN-2024-0001", "application_date": "2024-10-07", "training_start_date": "2024-09-16",
+    ...     "training_end_date": "2025-06-27", "training_labelled": True, "fabrique_id": "FAB-75-0042",
+    ...     "profile": "unqualified", "nationality": "french", "international_protection": False,
+    ...     "own_tax_return": True, "revenu_brut_global": "180.00", "income_year": 2022, "dependent_children": 0,
+    ...     "children_in_higher_education": 0, "distance_km": "12.5", "jobseeker_aid": False,
+    ...     "work_study_contract": False, "training_leave": False, "employment_or_region_aid": False,
+    ...     "higher_education_grant": False})
+    >>> decision.status, decision.echelon, decision.months, decision.total_amount
+    ('granted', '7', 10, Decimal('6335.00'))
+    >>> decision.model_dump(mode="json")["total_amount"]      # the stable output contract
+    '6335.00'
 
 `evaluate(declaration, ruleset=None)` picks the rule set in force at the training start date from the
 project's `rules/` (loaded and validated once, on first use).

@@ -14,7 +14,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -138,10 +137,33 @@ def test_the_scanner_catches_what_it_must() -> None:
     assert found_in_loader == ["calls .read_text() (file access)"]
 
 
-def test_ruff_bans_the_edge_libraries_outside_the_edges() -> None:
-    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
-    banned = config["tool"]["ruff"]["lint"]["flake8-tidy-imports"]["banned-api"]
-    assert {"sqlmodel", "sqlalchemy", "typer", "rich"} <= set(banned)
+def _ruff_bans(source: str, path: str) -> list[str]:
+    """The banned-api findings ruff reports on `source` as if it were the file `path` of the project."""
+    found = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "TID251", "--output-format", "json",
+         "--stdin-filename", path, "-"],
+        input=source, capture_output=True, text=True, cwd=PACKAGE.parent, check=False)
+    assert found.returncode in (0, 1), found.stderr
+    return [f["message"] for f in json.loads(found.stdout)]
+
+
+@pytest.mark.parametrize("library", ["sqlmodel", "sqlalchemy", "typer", "rich"])
+@pytest.mark.parametrize("core", ["aid_engine/engine.py", "aid_engine/models/declaration.py",
+                                  "aid_engine/ruleset/model.py", "aid_engine/new_module.py"])
+def test_ruff_refuses_an_edge_library_in_the_core(library: str, core: str) -> None:
+    for source in (f"import {library}\n", f"from {library} import something\n",
+                   f"def later():\n    import {library}.sub\n"):
+        bans = _ruff_bans(source, core)
+        assert len(bans) == 1 and f"`{library}" in bans[0], (core, source, bans)
+
+
+@pytest.mark.parametrize(("library", "edge"), [
+    ("sqlalchemy", "aid_engine/store/tables.py"), ("sqlmodel", "aid_engine/batch/deciding.py"),
+    ("rich", "aid_engine/report/figures.py"), ("typer", "aid_engine/cli/decide.py"),
+    ("sqlalchemy", "tests/test_engine.py"),
+])
+def test_ruff_lets_the_edges_import_their_libraries(library: str, edge: str) -> None:
+    assert _ruff_bans(f"import {library}\n", edge) == []
 
 
 def test_importing_and_deciding_does_not_import_the_store_or_the_terminal() -> None:

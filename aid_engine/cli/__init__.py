@@ -91,12 +91,13 @@ def _root(
 
 
 def _register() -> None:
-    from . import decide, report_commands, rules, store_commands
+    from . import decide, report_commands, rules, serve_commands, store_commands
 
     decide.register(app)
     rules.register(app)
     store_commands.register(app)
     report_commands.register(app)
+    serve_commands.register(app)
 
 
 _register()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ..errors import DeclarationError, InputFileError
 from ..models import Decision, Declaration
+from .rules import rulebook
 
 LangOption = Annotated[str, typer.Option("--lang", help="Language of the answer: fr or en.")]
 RulesOption = Annotated[
@@ -36,13 +37,6 @@ def read_input(path: str) -> bytes:
 def read_declaration(path: str) -> Declaration:
     source = "<stdin>" if path == "-" else path
     return Declaration.from_json(read_input(path), source=source)
-
-
-def rulebook(rules: Path | None) -> Any:
-    from .. import default_rulebook
-    from ..ruleset import load
-
-    return load(rules) if rules is not None else default_rulebook()
 
 
 def decide(declaration: Declaration, rules: Path | None, lang: str) -> Decision:
@@ -111,12 +105,26 @@ def save_decision(declaration: Declaration, decision: Decision, db: str | None, 
 
 
 def explain(
-    file: Annotated[str, typer.Argument(help="Declaration JSON file, or - for standard input.")],
+    file: Annotated[str | None, typer.Argument(help="Declaration JSON file, or - for standard input.")] = None,
     lang: LangOption = "fr",
     rules: RulesOption = None,
+    decision_id: Annotated[int | None, typer.Option(
+        "--decision", help="A stored decision: its trace as it was at decision time.")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="With --decision: database URL (default: "
+                                           "$AID_ENGINE_DB, else sqlite:///aid_engine.db).")] = None,
 ) -> None:
     """Montre la trace de la décision, règle par règle : ce qu'elle a lu et ce qu'elle a donné."""
     lang = _check_lang(lang)
+    if (file is None) == (decision_id is None):
+        raise typer.BadParameter("give a FILE or --decision ID, not both", param_hint="FILE")
+    if decision_id is not None:
+        from .store_commands import explain_decision
+
+        explain_decision(decision_id, db, lang, rules)
+        return
+    if db is not None:
+        raise typer.BadParameter("--db goes with --decision", param_hint="--db")
+    assert file is not None
     decision = decide(read_declaration(file), rules, lang)
     from rich.console import Console
 

@@ -77,7 +77,7 @@ def build(db: str | None, scope: Scope, envelope: Decimal, targets: Targets) -> 
     from ..report.queries import read_facts
     from ..store import open_store
 
-    store = open_store(db)
+    store = open_store(db, read_only=True)
     try:
         with store.errors("read the decisions for the report"):
             report = build_report(read_facts(store.engine, scope), scope=scope, envelope=envelope, targets=targets)

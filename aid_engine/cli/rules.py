@@ -16,7 +16,8 @@ rules_app = typer.Typer(help="Les règles par année universitaire : lister, mon
 RulesDir = Annotated[Path | None, typer.Option("--rules", help="Rules directory (default: the project's rules/).")]
 
 
-def _book(rules: Path | None) -> RuleBook:
+def rulebook(rules: Path | None) -> RuleBook:
+    """The rule book of `--rules`, or the project's (loaded once) when it is not given: every command's."""
     if rules is None:
         from .. import default_rulebook
 
@@ -33,7 +34,7 @@ def list_(rules: RulesDir = None) -> None:
     table = Table(title="Rule sets")
     for column in ("academic year", "id", "sha256", "0bis ceiling (0 pt)", "échelon 7 rate", "files"):
         table.add_column(column)
-    for rs in _book(rules):
+    for rs in rulebook(rules):
         table.add_row(rs.year.label, rs.id, rs.sha256[:16] + "…", str(rs.ceilings.of("0bis", 0)),
                       str(rs.rates.values["7"]), str(len(rs.files)))
     Console().print(table)
@@ -45,7 +46,7 @@ def show(year: Annotated[str, typer.Argument(help="Academic year, e.g. 2024-2025
     from rich.console import Console
     from rich.table import Table
 
-    rs = _book(rules).year(year)
+    rs = rulebook(rules).year(year)
     console = Console()
     console.print(f"[bold]{rs.id}[/bold]  sha256 {rs.sha256}")
     console.print(f"files: {', '.join(rs.files)}")
@@ -120,7 +121,7 @@ def diff(
     rules: RulesDir = None,
 ) -> None:
     """Which ceilings, rates and rules changed between two academic years."""
-    book = _book(rules)
+    book = rulebook(rules)
     a, b = book.year(year_a), book.year(year_b)
     lines = diff_lines(a, b)
     typer.echo(f"{a.id} → {b.id}: {len(lines)} change(s)")

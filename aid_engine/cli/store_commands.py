@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from .rules import rulebook
+
 if TYPE_CHECKING:
     from ..batch import BatchResult
     from ..store import Store
@@ -39,6 +41,15 @@ def open_db(db: str | None) -> Store:
     return open_store(db)
 
 
+def read_db(db: str | None, lang: str | None = None) -> Store:
+    """The store for a command that only reads: never created (« aucune base à … », exit 1)."""
+    import os
+
+    from ..store import open_store
+
+    return open_store(db, read_only=True, lang=lang or os.environ.get("AID_ENGINE_LANG", "fr"))
+
+
 def operator_of(operator: str | None) -> str:
     from ..store import default_operator
 
@@ -47,13 +58,6 @@ def operator_of(operator: str | None) -> str:
     if not operator.strip() or len(operator) > 200:
         raise typer.BadParameter("must be a non-blank name of at most 200 characters", param_hint="--operator")
     return operator.strip()
-
-
-def rulebook(rules: Path | None) -> Any:
-    from .. import default_rulebook
-    from ..ruleset import load
-
-    return load(rules) if rules is not None else default_rulebook()
 
 
 def _progress_console() -> Any:
@@ -137,7 +141,7 @@ def _print_batch(result: BatchResult) -> None:
 @audit_app.command("verify")
 def audit_verify(db: DbOption = None) -> None:
     """Recompute every audit record's hash; exit 1 naming the first record altered, removed or out of order."""
-    store = open_db(db)
+    store = read_db(db)
     try:
         report = store.verify()
     finally:
@@ -156,7 +160,7 @@ def audit_show(
     """Les décisions (et reversements) d'un apprenant dans le temps, depuis la piste d'audit."""
     from ..store.queries import learner_history
 
-    store = open_db(db)
+    store = read_db(db)
     try:
         with store.errors(f"read the history of learner {learner_id}"):
             entries = learner_history(store.engine, learner_id)
@@ -200,40 +204,107 @@ def replay(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """Re-décide les déclarations enregistrées avec la règle enregistrée (par sha256) et montre les écarts."""
+    """Re-décide les déclarations enregistrées avec la règle archivée (par sha256) et montre les écarts.
+
+    Exit 0 when every decision asked for re-decides to the stored one; 1 when one differs or cannot be
+    re-decided (each listed, counts at the end)."""
     from ..store import queries
+    from ..store.replay import Archive
     from ..store.replay import replay as replay_one
 
     if (decision_id is None) == (not replay_all):
         raise typer.BadParameter("give a DECISION_ID or --all, not both", param_hint="DECISION_ID")
-    book = rulebook(rules)
-    store = open_db(db)
+    book = _optional_rulebook(rules)
+    store = read_db(db)
+    counts: dict[str, int] = {}
     try:
-        with store.errors("read the stored decisions"):
-            if decision_id is not None:
-                with store.engine.connect() as connection:
-                    outcome = replay_one(queries.stored_decision(connection, decision_id), book)
-                _print_replay(outcome, book)
-                if outcome.state == "rules_missing":
-                    raise typer.Exit(2)
-                return
-            counts: dict[str, int] = {}
-            for stored in queries.all_decisions(store.engine):
-                outcome = replay_one(stored, book)
+        with store.errors("read the stored decisions"), store.engine.connect() as connection:
+            archive = Archive(connection)
+            stored_ones = ([queries.stored_decision(connection, decision_id)] if decision_id is not None
+                           else queries.all_decisions(store.engine))
+            for stored in stored_ones:
+                outcome = replay_one(stored, book, archive)
                 counts[outcome.state] = counts.get(outcome.state, 0) + 1
-                if outcome.state != "same":
+                if outcome.state != "same" or decision_id is not None:
                     _print_replay(outcome, book)
     finally:
         store.close()
     typer.echo("replayed: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing"))
+    if any(state != "same" for state in counts):
+        raise typer.Exit(1)
+
+
+_TRACE_GONE = {
+    "fr": "La trace de la décision {id} est partie avec sa déclaration : ses données personnelles ont été "
+          "effacées (purge). La décision reste : {outcome}.",
+    "en": "The trace of decision {id} went with its declaration: its personal data was purged. The decision "
+          "stays: {outcome}.",
+}
+_TRACE_NO_RULES = {
+    "fr": "La trace de la décision {id} ne peut pas être recalculée : sa règle ({ruleset}) n'est ni archivée "
+          "dans la base ni dans les règles données.",
+    "en": "The trace of decision {id} cannot be recomputed: its rule set ({ruleset}) is neither archived in the "
+          "store nor in the rules given.",
+}
+_TRACE_ALTERED = {
+    "fr": "La trace recalculée de la décision {id} ne correspond pas à l'empreinte que son enregistrement "
+          "d'audit lie : la déclaration ou la règle archivée a été modifiée (lancer `aid-engine audit verify`).",
+    "en": "The recomputed trace of decision {id} does not match the keyed digest its audit record binds: the "
+          "declaration or the archived rule set was altered (run `aid-engine audit verify`).",
+}
+
+
+def explain_decision(decision_id: int, db: str | None, lang: str, rules: Path | None) -> None:
+    """`explain --decision ID`: the stored decision's trace as it was at decision time, or why it cannot be."""
+    from rich.console import Console
+
+    from ..store import queries
+    from ..store.replay import Archive, stored_trace
+    from .render import print_decision, print_trace
+
+    book = _optional_rulebook(rules)
+    store = read_db(db, lang)
+    try:
+        with store.errors(f"read decision {decision_id}"), store.engine.connect() as connection:
+            shown = stored_trace(queries.stored_decision(connection, decision_id), Archive(connection), book)
+    finally:
+        store.close()
+    if shown.state == "as_decided" and shown.decision is not None:
+        console = Console()
+        print_trace(shown.decision, console, lang)
+        print_decision(shown.decision, console, lang)
+        return
+    d = shown.stored.decision
+    outcome = f"{d['status']}, {d.get('echelon') or '-'}, {d['total_amount']} €, {d['academic_year']}"
+    messages = {"purged": _TRACE_GONE, "rules_missing": _TRACE_NO_RULES, "altered": _TRACE_ALTERED}[shown.state]
+    text = messages["en" if lang == "en" else "fr"].format(id=decision_id, outcome=outcome,
+                                                           ruleset=shown.stored.ruleset_id)
+    if shown.state == "purged":
+        typer.echo(text)
+        return
+    typer.echo(text, err=True)
+    raise typer.Exit(1)
+
+
+def _optional_rulebook(rules: Path | None) -> Any:
+    """The rule book of `--rules` (a bad one is exit 2), else the project's if it loads, else none: the
+    archive is enough for format-2 decisions."""
+    if rules is not None:
+        return rulebook(rules)
+    from ..errors import RulesetError
+
+    try:
+        return rulebook(None)
+    except RulesetError:  # the project's rules/ may be gone or broken: the archive answers
+        return None
 
 
 def _print_replay(outcome: Any, book: Any) -> None:
     head = f"decision {outcome.decision_id} (learner {outcome.learner_id}, {outcome.ruleset_id})"
     if outcome.state == "rules_missing":
-        typer.echo(f"{head}: cannot replay — no rule set with sha256 {outcome.ruleset_sha256} in "
-                   f"{book.root or 'rules/'}: the rules changed since; replay with the rules files of that "
-                   "time (--rules DIR)")
+        where = (book.root if book is not None else None) or "rules/"
+        typer.echo(f"{head}: cannot replay — no rule set with sha256 {outcome.ruleset_sha256} in the store's "
+                   f"archive nor in {where}; replay with the rules files of that time (--rules DIR)")
         return
     if outcome.state == "purged":
         typer.echo(f"{head}: cannot replay — its declaration's personal data was purged")
@@ -247,9 +318,6 @@ def _print_replay(outcome: Any, book: Any) -> None:
     for d in outcome.differences:
         typer.echo(f"  {d.path}: {json.dumps(d.stored, ensure_ascii=False)} → "
                    f"{json.dumps(d.replayed, ensure_ascii=False)}")
-
-
-# -- recovery ------------------------------------------------------------------------------------------------------
 
 
 def _parse_day(value: str) -> date:
@@ -332,7 +400,7 @@ def diff(
     """Compare deux lots, apprenant par apprenant : statut, échelon, montant, et pourquoi."""
     from ..store.runs import run_info
 
-    store = open_db(db)
+    store = read_db(db)
     try:
         for run in (run_a, run_b):
             run_info(store.engine, run)

@@ -2,8 +2,9 @@
 
 `Declaration` holds exactly the fields of the input contract, validated strictly; `Decision` holds exactly the
 output contract.  Both are frozen value objects.  The package splits the work: `fields` (value types and
-their validators), `declaration`, `inputs` (JSON and CSV readers), `decision`.  Nothing here does I/O, reads
-the clock or logs a value.
+their validators), `declaration`, `inputs` (JSON and CSV readers), `decision`.  `__all__` is what the rest
+of the package and integrators use; the engine's assembly helpers stay in `models.decision`.  Nothing here
+does I/O, reads the clock or logs a value.
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ from .decision import (
     Amount,
     Counterfactuals,
     Decision,
-    FrozenDict,
     OptionalAmount,
     Reason,
     RulesetRef,
     TraceStep,
-    assemble,
-    frozen_inputs,
 )
 from .declaration import (
     DECLARATION_FIELDS,
@@ -58,7 +56,6 @@ __all__ = [
     "Decision",
     "Declaration",
     "Echelon",
-    "FrozenDict",
     "Nationality",
     "OptionalAmount",
     "Profile",
@@ -67,10 +64,8 @@ __all__ = [
     "Sex",
     "Status",
     "TraceStep",
-    "assemble",
     "csv_row_to_json",
     "declaration_error",
-    "frozen_inputs",
     "problems_from",
     "read_json_object",
 ]

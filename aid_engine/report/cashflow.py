@@ -3,7 +3,9 @@
 A granted decision pays its `monthly_amount` for each of its `months` months, from the month of the training
 start: a training from 16 September 2024 with 10 months pays September 2024 … June 2025.  Sums are Decimal,
 so the instalments of a grant add up to its total exactly.  Pure: it never reads a store or the clock, and a
-grant whose start date is unknown (a blanked declaration) is set apart, never given a guessed month.
+grant whose start date is unknown (a blanked declaration) is set apart, never given a guessed month.  A grant
+with a recovery in force pays no instalment for the months its recovery owes back (those after the month of
+leaving): the cash flow is what the programme pays net.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ def instalments_of(grant: DecisionFacts) -> list[Instalment]:
     """The instalments of one grant, in month order (none if its start date is unknown)."""
     if grant.training_start is None:
         return []
-    return [Instalment(month_label(grant.training_start, k), grant.learner_id, grant.decision_id, grant.monthly)
-            for k in range(grant.months)]
+    months = (month_label(grant.training_start, k) for k in range(grant.months))
+    return [Instalment(month, grant.learner_id, grant.decision_id, grant.monthly)
+            for month in months if month not in grant.months_undue]
 
 
 def cash_flow_of(grants: Iterable[DecisionFacts]) -> CashFlow:
@@ -41,8 +44,8 @@ def cash_flow_of(grants: Iterable[DecisionFacts]) -> CashFlow:
     unscheduled: list[Decimal] = []
     for grant in grants:
         mine = instalments_of(grant)
-        if not mine and grant.months:
-            unscheduled.append(grant.total)
+        if grant.training_start is None and grant.months:
+            unscheduled.append(grant.total - grant.recovered)
         instalments.extend(mine)
     instalments.sort(key=lambda i: (i.month, i.learner_id, i.decision_id))
     return CashFlow(

@@ -153,7 +153,7 @@ def start_month_chart(r: Report) -> Chart:
 def envelope_chart(r: Report) -> Chart:
     e = r.envelope
     figure, axes = _figure(2.2)
-    parts = [("Engagé", e.committed, COLOURS["granted"]), ("À réexaminer (provisoire)", e.review_cost,
+    parts = [("Engagé net", e.net, COLOURS["granted"]), ("À réexaminer (provisoire)", e.review_cost,
                                                            COLOURS["review"]),
              ("Reste", max(e.projected_remaining, Decimal(0)), COLOURS["remaining"])]
     left = 0.0

@@ -18,7 +18,7 @@ from typing import Any
 from ..files import output_dir, write_csv_file
 from ..money import as_str
 from .departement import SOURCE_NOTE
-from .model import GroupTally, Report
+from .model import GroupTally, Repaid, Report
 
 COUNTING = ("a learner's decisions for one training (learner_id + training_start_date) form a history whose latest "
             "stored decision is current; every figure counts the current decisions in scope only, superseded ones "
@@ -43,7 +43,8 @@ def _group(g: GroupTally, key: str) -> dict[str, Any]:
 
 def _envelope(r: Report) -> dict[str, Any]:
     e = r.envelope
-    return {"envelope": as_str(e.envelope), "committed": as_str(e.committed), "remaining": as_str(e.remaining),
+    return {"envelope": as_str(e.envelope), "committed": as_str(e.committed), "recovered": as_str(e.recovered),
+            "net_committed": as_str(e.net), "remaining": as_str(e.remaining),
             "share_used": ratio_str(e.share_used), "review_cost": as_str(e.review_cost),
             "projected": as_str(e.projected), "projected_remaining": as_str(e.projected_remaining),
             "projected_share": ratio_str(e.projected_share)}
@@ -97,8 +98,17 @@ def report_json(r: Report) -> dict[str, Any]:
         "by_fabrique": [_group(g, "fabrique_id") for g in r.by_fabrique],
         "grants_by_start_month": [{"month": m.month, "grants": m.grants, "committed": as_str(m.amount)}
                                   for m in r.by_start_month],
+        "recoveries": [_recovery(x) for x in r.recoveries],
         "cash_flow": _cash_flow(r),
     }
+
+
+RECOVERY_HEADER = ("learner_id", "decision_id", "left_on", "instalments", "months", "amount")
+
+
+def _recovery(x: Repaid) -> dict[str, Any]:
+    return {"learner_id": x.learner_id, "decision_id": x.decision_id, "left_on": x.left_on.isoformat(),
+            "instalments": len(x.months_undue), "months": list(x.months_undue), "amount": as_str(x.amount)}
 
 
 # -- CSV -----------------------------------------------------------------------------------------------------------
@@ -161,6 +171,9 @@ def csv_files(r: Report) -> dict[str, tuple[Sequence[str], list[Sequence[object]
         "by_fabrique.csv": (("fabrique_id", *GROUP_HEADER), list(_group_rows(r.by_fabrique))),
         "grants_by_start_month.csv": (("month", "grants", "committed"),
                                       [(m.month, m.grants, as_str(m.amount)) for m in r.by_start_month]),
+        "recoveries.csv": (RECOVERY_HEADER, [(x.learner_id, x.decision_id, x.left_on.isoformat(),
+                                              len(x.months_undue), " ".join(x.months_undue), as_str(x.amount))
+                                             for x in r.recoveries]),
         "cash_flow_by_month.csv": (("month", "instalments", "amount"),
                                    [(m.month, m.grants, as_str(m.amount)) for m in r.cash_flow.by_month]),
         "cash_flow_by_learner.csv": (("learner_id", "instalments", "amount"),

@@ -41,6 +41,9 @@ class DecisionFacts:
     purged: bool
     superseded_by: int | None = None
     superseded_why: str | None = None  # "correction" (another declaration) or "rules" (other rules)
+    left_on: date | None = None  # a recovery in force: the day the learner left the training
+    months_undue: tuple[str, ...] = ()  # … the months whose instalments are owed back
+    recovered: Decimal = Decimal("0.00")  # … and the amount owed back
 
     @property
     def is_granted(self) -> bool:
@@ -97,9 +100,19 @@ def reason_codes(decision_json: str | None) -> tuple[str, ...]:
     return tuple(str(r["code"]) for r in reasons)
 
 
-def facts_of(row: Mapping[Any, Any], superseded: tuple[int, str] | None = None) -> DecisionFacts:
+@dataclass(frozen=True, slots=True)
+class Repayment:
+    """A recovery in force on a decision, as the report reads it."""
+
+    left_on: date
+    months_undue: tuple[str, ...]
+    amount: Decimal
+
+
+def facts_of(row: Mapping[Any, Any], superseded: tuple[int, str] | None = None,
+             repayment: Repayment | None = None) -> DecisionFacts:
     """The facts of one row of the report's query (see `report.queries`); `superseded`: the decision that
-    replaced it and why, when it is not current."""
+    replaced it and why, when it is not current; `repayment`: the recovery in force on it, if any."""
     declaration: dict[str, Any] = json.loads(row["declaration_json"]) if row["declaration_json"] else {}
     purged = row["purged_at"] is not None
     if purged:
@@ -114,4 +127,7 @@ def facts_of(row: Mapping[Any, Any], superseded: tuple[int, str] | None = None) 
         profile=text_of(declaration.get("profile")),
         sex=text_of(declaration.get("sex")), birth_date=day_of(declaration.get("birth_date")), purged=purged,
         superseded_by=superseded[0] if superseded else None, superseded_why=superseded[1] if superseded else None,
+        left_on=repayment.left_on if repayment else None,
+        months_undue=repayment.months_undue if repayment else (),
+        recovered=repayment.amount if repayment else Decimal("0.00"),
     )

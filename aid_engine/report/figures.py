@@ -5,7 +5,10 @@ for one training form a history whose latest stored decision is current (the sto
 Every figure — statuses, reasons, échelons, committed amount, cost of reviews, fabriques, départements,
 targets, cash flow — counts the current decisions in scope only; the superseded ones (a corrected
 declaration, a re-decision under other rules) are counted apart, with the granted totals they would have
-added.  Refusals are counted under each of their reason codes.
+added.  Refusals are counted under each of their reason codes.  A recovery in force on a current grant
+(« reversement ») reduces what is paid: the envelope shows gross committed, recovered and net, the share
+used and the remainder are of the net, and the cash flow drops the instalments owed back.  The groups
+(échelon, fabrique, département, start month) show gross amounts.
 The committed amount is the sum of the totals of granted decisions; the projected cost adds the provisional
 totals of the decisions to review.  Population shares use `sex`, `birth_date` and `profile`; a missing or
 purged value is unknown, never guessed (see `indicators`).
@@ -37,6 +40,7 @@ from .model import (
     MonthAmount,
     Population,
     ReasonCount,
+    Repaid,
     Report,
     Scope,
     Share,
@@ -133,6 +137,7 @@ class _Accumulator:
     shares: dict[tuple[Indicator, Population], Counter[bool | None]] = field(
         default_factory=lambda: defaultdict(Counter))
     grants: list[DecisionFacts] = field(default_factory=list)
+    repaid: list[Repaid] = field(default_factory=list)
 
     def add(self, f: DecisionFacts) -> None:
         self.stored += 1
@@ -161,6 +166,8 @@ class _Accumulator:
 
     def _add_grant(self, f: DecisionFacts) -> None:
         self.grants.append(f)
+        if f.left_on is not None:
+            self.repaid.append(Repaid(f.learner_id, f.decision_id, f.left_on, f.months_undue, f.recovered))
         if f.echelon is not None:
             self.echelons[f.echelon].add(f)
         if f.training_start is not None:
@@ -171,7 +178,8 @@ class _Accumulator:
             scope=scope, targets=targets, counts=self._counts(), reasons=self._reasons(label),
             echelons=tuple(EchelonGrants(e, self.echelons[e].decisions, self.echelons[e].committed)
                            for e in ECHELONS),
-            envelope=envelope_of(envelope, self.total.committed, self.total.review_cost),
+            envelope=envelope_of(envelope, self.total.committed, self.total.review_cost,
+                                 sum((x.amount for x in self.repaid), ZERO)),
             by_fabrique=_tallies(self.fabriques, lambda k: (0, k)),
             by_departement=_tallies(self.departements, departement_order),
             shares=self._shares(targets),
@@ -180,6 +188,7 @@ class _Accumulator:
             cash_flow=cash_flow_of(self.grants),
             superseded=Superseded(self.stored - self.total.decisions, self.superseded["correction"],
                                   self.superseded["rules"], self.superseded["granted"], self.superseded_amount),
+            recoveries=tuple(sorted(self.repaid, key=lambda x: (x.left_on, x.learner_id, x.decision_id))),
         )
 
     def _counts(self) -> Counts:
@@ -208,11 +217,15 @@ def share_of(indicator: Indicator, population: Population, answers: Counter[bool
                  target=target)
 
 
-def envelope_of(envelope: Decimal, committed: Decimal, review_cost: Decimal) -> Envelope:
-    """The committed cost against the envelope, then with the decisions to review added."""
-    projected = committed + review_cost
-    return Envelope(envelope, committed, envelope - committed, ratio(committed, envelope) or Decimal(0),
-                    review_cost, projected, envelope - projected, ratio(projected, envelope) or Decimal(0))
+def envelope_of(envelope: Decimal, committed: Decimal, review_cost: Decimal,
+                recovered: Decimal = ZERO) -> Envelope:
+    """The net cost (gross committed less recovered) against the envelope, then with the decisions to review
+    added."""
+    net = committed - recovered
+    projected = net + review_cost
+    return Envelope(envelope, committed, envelope - net, ratio(net, envelope) or Decimal(0),
+                    review_cost, projected, envelope - projected, ratio(projected, envelope) or Decimal(0),
+                    recovered=recovered, net=net)
 
 
 def departement_order(code: str | None) -> tuple[int, str]:

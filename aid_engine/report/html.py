@@ -24,6 +24,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 SECTIONS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("decisions", "Décisions", (), ("summary",)),
     ("envelope", "Coût et enveloppe", ("chart-envelope",), ("envelope",)),
+    ("recoveries", "Reversements", (), ("recoveries",)),
     ("echelons", "Aides par échelon", ("chart-echelons",), ("echelons",)),
     ("reasons", "Refus par motif", (), ("reasons",)),
     ("targets", "Cibles de public", ("chart-targets",), ("targets",)),

@@ -112,7 +112,9 @@ class EchelonGrants:
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """The committed cost against the envelope, then with the provisional cost of the decisions to review."""
+    """The cost against the envelope: gross committed (the totals of the current grants), recovered (the
+    recoveries in force on them) and net; the remainder and the share used are of the net; then the net with
+    the provisional cost of the decisions to review."""
 
     envelope: Decimal
     committed: Decimal
@@ -122,6 +124,19 @@ class Envelope:
     projected: Decimal
     projected_remaining: Decimal
     projected_share: Decimal
+    recovered: Decimal = Decimal("0.00")
+    net: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class Repaid:
+    """A recovery in force on a current grant in scope (« reversement »)."""
+
+    learner_id: str
+    decision_id: int
+    left_on: date
+    months_undue: tuple[str, ...]
+    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +232,7 @@ class Report:
     by_start_month: tuple[MonthAmount, ...]
     cash_flow: CashFlow
     superseded: Superseded = Superseded(0, 0, 0, 0, Decimal("0.00"))
+    recoveries: tuple[Repaid, ...] = ()
 
     def share(self, indicator: str, population: str) -> Share:
         """The share of one indicator in one population."""

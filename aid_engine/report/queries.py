@@ -6,7 +6,8 @@ stored between two days, `decided_at` in UTC, both days included.  Each row join
 its JSON in the audit record (for the reason codes) and its declaration (for fabrique, dates, sex, birth
 date, profile).  Which decisions are superseded is read once, by the store's one definition
 (`store.queries.superseded`: the latest stored decision of a learner and training is current), store-wide: a
-decision in scope replaced by a later one, in scope or not, counts as superseded.  An edge module: it must
+decision in scope replaced by a later one, in scope or not, counts as superseded.  The recoveries in force
+(`store.recovery.recoveries_in_force`: a decision's latest recovery record) are read once too.  An edge module: it must
 never write to the store, and never hold more than a page of rows (and the ids of the superseded decisions)
 beyond the facts it yields.
 """
@@ -21,8 +22,9 @@ from sqlalchemy import Engine, select
 
 from ..errors import NotFound
 from ..store.queries import superseded
+from ..store.recovery import recoveries_in_force
 from ..store.tables import audit_records, batch_lines, batch_runs, decisions, declarations
-from .facts import DecisionFacts, facts_of
+from .facts import DecisionFacts, Repayment, facts_of
 from .model import Scope
 
 PAGE = 1000
@@ -71,12 +73,14 @@ def read_facts(engine: Engine, scope: Scope) -> Iterator[DecisionFacts]:
     last = 0
     with engine.connect() as connection:
         replaced = superseded(connection)
+        repaid = {ident: Repayment(r.left_on, r.months_undue, r.amount_owed)
+                  for ident, r in recoveries_in_force(connection).items()}
         while True:
             statement = scoped(_query(), scope).where(decisions.c.id > last).order_by(decisions.c.id).limit(PAGE)
             rows = connection.execute(statement).mappings().all()
             for row in rows:
                 later = replaced.get(row["id"])
-                yield facts_of(row, None if later is None else (later.current_id, later.why))
+                yield facts_of(row, None if later is None else (later.current_id, later.why), repaid.get(row["id"]))
             if len(rows) < PAGE:
                 return
             last = rows[-1]["id"]

@@ -118,15 +118,31 @@ def envelope_table(r: Report) -> Table:
     e = r.envelope
     rows = (
         ("Enveloppe", display(e.envelope), percent(Decimal(1))),
-        ("Engagé (total des aides accordées)", display(e.committed), percent(e.share_used)),
+        ("Engagé brut (total des aides accordées en vigueur)", display(e.committed),
+         percent(e.committed / e.envelope)),
+        ("Reversements à récupérer (départs anticipés)", display(e.recovered), percent(e.recovered / e.envelope)),
+        ("Engagé net (brut − reversements)", display(e.net), percent(e.share_used)),
         (_left("Reste disponible", e.remaining), display(e.remaining), percent(Decimal(1) - e.share_used)),
         ("Coût provisoire des décisions à réexaminer", display(e.review_cost), percent(e.review_cost / e.envelope)),
-        ("Engagé + à réexaminer (projection)", display(e.projected), percent(e.projected_share)),
+        ("Engagé net + à réexaminer (projection)", display(e.projected), percent(e.projected_share)),
         (_left("Reste après la projection", e.projected_remaining), display(e.projected_remaining),
          percent(Decimal(1) - e.projected_share)),
     )
+    note = ("Les montants par échelon, territoire et mois de début sont bruts ; le reste disponible et la "
+            "trésorerie tiennent compte des reversements.")
     return Table("envelope", "Coût au regard de l'enveloppe", ("", "Montant", "Part de l'enveloppe"),
-                 (False, True, True), rows)
+                 (False, True, True), rows, note)
+
+
+def recoveries_table(r: Report) -> Table:
+    rows = tuple((x.learner_id, str(x.decision_id), x.left_on.isoformat(), count(len(x.months_undue)),
+                  ", ".join(x.months_undue) or "—", display(x.amount)) for x in r.recoveries)
+    note = ("Un apprenant qui quitte la formation avant son terme reverse les mensualités des mois qui suivent le "
+            "mois de son départ (décret n° 2017-548, assiduité) ; ces mensualités sortent de la trésorerie. "
+            f"Total à récupérer : {display(r.envelope.recovered)} sur {count(len(r.recoveries))} aide(s).")
+    return Table("recoveries", "Reversements",
+                 ("Apprenant", "Décision", "Départ le", "Mensualités reprises", "Mois repris", "Montant"),
+                 (False, True, False, True, False, True), rows, note)
 
 
 def _share_row(s: Share) -> tuple[str, ...]:
@@ -186,8 +202,8 @@ def cash_flow_table(r: Report) -> Table:
     for m in cf.by_month:
         running += m.amount
         rows.append((m.month, count(m.grants), display(m.amount), display(running)))
-    note = (f"Mensualités dues chaque mois par les aides accordées, du mois de début de la formation ; total "
-            f"{display(cf.total)}.")
+    note = (f"Mensualités dues chaque mois par les aides accordées en vigueur, du mois de début de la formation, "
+            f"sans celles des mois qui suivent un départ anticipé ; total {display(cf.total)}.")
     if cf.unscheduled_grants:
         note += (f" {count(cf.unscheduled_grants)} aide(s) sans date de début connue "
                  f"({display(cf.unscheduled_amount)}) ne sont pas placées dans le calendrier.")
@@ -197,5 +213,6 @@ def cash_flow_table(r: Report) -> Table:
 
 def tables_of(r: Report, *, fabrique_limit: int | None = None) -> tuple[Table, ...]:
     """Every table of the report, in reading order (the terminal shows the largest fabriques only)."""
-    return (summary_table(r), envelope_table(r), echelons_table(r), reasons_table(r), targets_table(r),
-            departements_table(r), fabriques_table(r, fabrique_limit), start_months_table(r), cash_flow_table(r))
+    return (summary_table(r), envelope_table(r), recoveries_table(r), echelons_table(r), reasons_table(r),
+            targets_table(r), departements_table(r), fabriques_table(r, fabrique_limit), start_months_table(r),
+            cash_flow_table(r))

@@ -21,8 +21,8 @@ def heading(r: Report) -> str:
     """The one-line summary printed above the tables."""
     c, e = r.counts, r.envelope
     return (f"Rapport du programme — {r.scope.describe()} : {count(c.decisions)} décision(s) dont "
-            f"{count(c.current)} en vigueur, {count(c.granted)} accordée(s), {display(e.committed)} engagés sur "
-            f"{display(e.envelope)} ({percent(e.share_used)})")
+            f"{count(c.current)} en vigueur, {count(c.granted)} accordée(s), {display(e.net)} engagés nets des "
+            f"reversements sur {display(e.envelope)} ({percent(e.share_used)})")
 
 
 def rich_table(t: Table) -> Any:

@@ -117,15 +117,17 @@ class RuleSet:
     monthly_divisor: int
     amounts_source: str
     notes: tuple[str, ...] = ()
-    _ascending: tuple[tuple[Decimal, ...], ...] = field(default=(), repr=False)
-    _band_starts: tuple[Decimal, ...] = field(default=(), repr=False)
-    distance_rule: str = field(default="", repr=False)
-    children_rule: str = field(default="", repr=False)
-    _amounts: Mapping[Echelon | None, tuple[Decimal, Decimal]] = field(default_factory=dict, repr=False)
-    _ref: RulesetRef = field(default=None, repr=False)  # type: ignore[assignment]  # set in __post_init__
-    label: str = field(default="", repr=False)
+    # Derived in __post_init__, never given to the constructor: the ceilings of every row in ascending order
+    # and the band starts (for bisects), the amounts per échelon, the reference, the texts of the computed rules.
+    _ascending: tuple[tuple[Decimal, ...], ...] = field(init=False, repr=False)
+    _band_starts: tuple[Decimal, ...] = field(init=False, repr=False)
+    distance_rule: str = field(init=False, repr=False)
+    children_rule: str = field(init=False, repr=False)
+    _amounts: Mapping[Echelon | None, tuple[Decimal, Decimal]] = field(init=False, repr=False)
+    _ref: RulesetRef = field(init=False, repr=False)
+    label: str = field(init=False, repr=False)
     # Each row's ceilings from échelon 7 to 0bis as the trace records them (read-only: shared by decisions).
-    ceiling_texts: tuple[FrozenDict, ...] = field(default=(), repr=False)
+    ceiling_texts: tuple[FrozenDict, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Prepared once: the ceilings of every row in ascending order and the band starts, for bisects;
@@ -198,7 +200,7 @@ class RuleBook:
 
     rulesets: Mapping[AcademicYear, RuleSet]
     root: str = ""
-    _by_first_year: Mapping[int, RuleSet] = field(default_factory=dict, repr=False)
+    _by_first_year: Mapping[int, RuleSet] = field(init=False, repr=False)  # derived in __post_init__
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_first_year", {y.first: r for y, r in self.rulesets.items()})

@@ -1,8 +1,8 @@
 """The store: decisions that last, with their declarations, an audit hash chain and the batch runs.
 
-    >>> store = open_store("sqlite:///aid_engine.db")       # or postgresql+psycopg://…; None: the default
-    >>> saved = store.save(declaration, decision, operator="jdupont")
-    >>> store.verify()                                      # AuditChainBroken names the first bad record
+    store = open_store("sqlite:///aid_engine.db")       # or postgresql+psycopg://…; None: the default
+    saved = store.save(declaration, decision, operator="jdupont")
+    store.verify()                                      # AuditChainBroken names the first bad record
 
 SQLite by default (`aid_engine.db` in the working directory, or `$AID_ENGINE_DB`), PostgreSQL by URL.  The
 tables are described in `store.tables`, the chain in `store.canonical` and `store.chain`, the locks in
@@ -89,17 +89,23 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(db: str | None = None, *, migrate: bool = True) -> Store:
+def open_store(db: str | None = None, *, migrate: bool = True, read_only: bool = False,
+               lang: str | None = None) -> Store:
     """Open the store at `db` (else `$AID_ENGINE_DB`, else `sqlite:///aid_engine.db`).
 
     An empty database gets the latest schema; one at an older revision is refused until `db upgrade`.
-    `migrate=False` opens without looking at the schema (for `db upgrade` itself).
+    `migrate=False` opens without looking at the schema (for `db upgrade` itself).  `read_only=True` (the
+    commands that only read) never creates anything: a SQLite file that does not exist, or a database
+    without the store's schema, is a `StoreError` « aucune base à … » (in English with `lang="en"`).
     """
     url = url_of(db)
+    lang = lang or os.environ.get("AID_ENGINE_LANG") or "fr"
+    if read_only:
+        database.refuse_missing(url, lang)
     engine = database.create(url)
     if migrate:
         try:
-            database.ensure_schema(engine)
+            database.ensure_schema(engine, create=not read_only, lang=lang)
         except BaseException:
             engine.dispose()
             raise

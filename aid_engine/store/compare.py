@@ -20,8 +20,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from .queries import training_start_of
-from .tables import audit_records, batch_lines, decisions, declarations
+from .queries import stored_decision, training_start_of
+from .records import keyed_hex
+from .replay import Archive, as_then, redecide, ruleset_of
+from .tables import batch_lines, decisions, declarations
 
 STREAM_PAGE = 1000
 
@@ -127,13 +129,27 @@ def compare_runs(engine: Engine, run_a: int, run_b: int, tally: Tally | None = N
                 yield Change(learner, before, after, tuple(why(lookup, before, after)), start)
 
 
+def full_decision(connection: Connection, decision_id: int, archive: Archive) -> dict[str, Any]:
+    """A stored decision's full JSON: a format-1 record's own, else decided again from its declaration with
+    the archived rule set (the trace as it was, when the keyed digest agrees); the outcome alone once purged."""
+    stored = stored_decision(connection, decision_id)
+    ruleset = ruleset_of(stored, None, archive)
+    if stored.record_format == 1 or stored.declaration is None or ruleset is None or stored.secret is None:
+        return stored.decision
+    decision = redecide(stored, ruleset)
+    if keyed_hex(stored.secret, as_then(decision, stored)) != stored.decision_digest:
+        return stored.decision
+    return dict(decision.model_dump(mode="json"))
+
+
 def _payload(connection: Connection, table: Any, ident: int) -> dict[str, Any]:
     text = connection.execute(select(table.c.payload).where(table.c.id == ident)).scalar_one()
     return dict(json.loads(text))
 
 
 def _step(decision: dict[str, Any], rule: str) -> dict[str, Any]:
-    return next((s for s in decision["trace"] if str(s["rule"]).startswith(rule)), {"inputs": {}, "result": None})
+    steps = decision.get("trace", ())
+    return next((s for s in steps if str(s["rule"]).startswith(rule)), {"inputs": {}, "result": None})
 
 
 def why(connection: Connection, before: Brief, after: Brief) -> list[str]:
@@ -146,7 +162,8 @@ def why(connection: Connection, before: Brief, after: Brief) -> list[str]:
     if before.ruleset_sha256 != after.ruleset_sha256:
         reasons.append(f"rule set {before.ruleset_id} ({before.ruleset_sha256[:12]}) → {after.ruleset_id} "
                        f"({after.ruleset_sha256[:12]})")
-    a, b = (_payload(connection, audit_records, x.audit_id) for x in (before, after))
+    archive = Archive(connection)
+    a, b = (full_decision(connection, x.decision_id, archive) for x in (before, after))
     reasons += _decision_reasons(a, b)
     return reasons or ["decided differently with the same declaration and rules (run `aid-engine replay`)"]
 

@@ -194,8 +194,30 @@ def _refuse_foreign(connection: Connection, revision: str | None, url: str) -> N
                          "it was not made by aid_engine")
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create the schema in an empty database; refuse one at another revision than the latest."""
+def no_database(url: str, lang: str) -> StoreError:
+    """The error of a read-only command on a store that does not exist."""
+    if lang == "en":
+        return StoreError(f"no database at {shown_url(url)}: nothing to read (a command that only reads never "
+                          "creates one)")
+    return StoreError(f"aucune base à {shown_url(url)} : rien à lire (une commande qui ne fait que lire n'en "
+                      "crée jamais)")
+
+
+def refuse_missing(url: str, lang: str = "fr") -> None:
+    """Raise `no_database` for a SQLite URL whose file does not exist (before any connection creates it)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # `create` names the bad URL
+    if parsed.get_backend_name() == "sqlite":
+        name = parsed.database or ""
+        if name in ("", ":memory:") or not os.path.isfile(name):
+            raise no_database(url, lang)
+
+
+def ensure_schema(engine: Engine, *, create: bool = True, lang: str = "fr") -> None:
+    """Create the schema in an empty database (unless `create` is false: then it is `no_database`); refuse one
+    at another revision than the latest."""
     url = engine.url.render_as_string(hide_password=False)
     head = head_revision()
     with db_errors(url, "open the database"), engine.connect() as connection:
@@ -204,6 +226,8 @@ def ensure_schema(engine: Engine) -> None:
     if revision == head:
         return
     if revision is None:
+        if not create:
+            raise no_database(url, lang)
         upgrade(engine)
         return
     _check_not_newer(revision, url)

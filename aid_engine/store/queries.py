@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, cast, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ..errors import NotFound
+from .records import decision_view
 from .tables import audit_records, decisions, declarations
 
 PAGE = 500
@@ -102,6 +103,9 @@ class StoredDecision:
     declaration: dict[str, Any] | None
     training: dict[str, Any]  # the declaration's fields a purge keeps: the training's dates among them
     superseded_by: int | None = None  # set by `learner_decisions` when a later decision of its history replaced it
+    record_format: int = 1  # the format of its audit record (`store.records`)
+    decision_digest: str = ""  # format 2: the keyed digest of the full decision JSON, trace included
+    secret: bytes | None = None  # format 2: its declaration's secret, None once purged
 
     @property
     def status(self) -> str:
@@ -113,7 +117,7 @@ def _decision_query() -> Any:
     return (
         select(d.id, d.learner_id, d.audit_id, d.ruleset_id, d.ruleset_sha256, d.engine_version, d.lang,
                d.declaration_digest, a.payload.label("decision_json"), x.payload.label("declaration_json"),
-               x.purged_at)
+               x.purged_at, a.format.label("record_format"), a.decision_digest, x.secret)
         .join_from(decisions, audit_records, d.audit_id == a.id)
         .join(declarations, d.declaration_id == x.id)
     )
@@ -129,9 +133,12 @@ def _stored(row: Any, current: dict[int, int] | None = None) -> StoredDecision:
     return StoredDecision(
         id=row["id"], learner_id=row["learner_id"], audit_id=row["audit_id"], ruleset_id=row["ruleset_id"],
         ruleset_sha256=row["ruleset_sha256"], engine_version=row["engine_version"], lang=row["lang"],
-        declaration_digest=row["declaration_digest"], decision=json.loads(row["decision_json"]),
+        declaration_digest=row["declaration_digest"],
+        decision=decision_view({"payload": row["decision_json"], "format": row["record_format"], **{
+            k: row[k] for k in ("learner_id", "ruleset_id", "ruleset_sha256", "engine_version")}}),
         declaration=declaration, training={k: payload[k] for k in TRAINING_FIELDS if k in payload},
-        superseded_by=None if latest == row["id"] else latest,
+        superseded_by=None if latest == row["id"] else latest, record_format=int(row["record_format"] or 1),
+        decision_digest=row["decision_digest"] or "", secret=None if row["secret"] is None else bytes(row["secret"]),
     )
 
 
@@ -186,7 +193,8 @@ def learner_history(engine: Engine, learner_id: str) -> list[HistoryEntry]:
     a, d = audit_records.c, decisions.c
     with engine.connect() as connection:
         rows = connection.execute(
-            select(a.id, a.kind, a.recorded_at, a.operator, a.ruleset_id, a.payload, d.id.label("decision_id"))
+            select(a.id, a.kind, a.recorded_at, a.operator, a.ruleset_id, a.payload, d.id.label("decision_id"),
+                   a.format, a.learner_id, a.ruleset_sha256, a.engine_version)
             .join_from(audit_records, decisions, d.audit_id == a.id, isouter=True)
             .where(a.learner_id == learner_id).order_by(a.id)
         ).mappings().all()
@@ -197,7 +205,7 @@ def learner_history(engine: Engine, learner_id: str) -> list[HistoryEntry]:
 
 
 def _entry(row: Any, current: dict[int, int]) -> HistoryEntry:
-    payload = json.loads(row["payload"])
+    payload = decision_view(row) if row["kind"] == "decision" else json.loads(row["payload"])
     decision_id = row["decision_id"] if row["decision_id"] is not None else payload.get("decision_id")
     latest = current.get(row["decision_id"]) if row["decision_id"] is not None else None
     return HistoryEntry(row["id"], row["kind"], row["recorded_at"], row["operator"], row["ruleset_id"],

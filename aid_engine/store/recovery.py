@@ -42,7 +42,9 @@ class RecoveryExists(AidEngineError, ValueError):
 
 
 def month_label(year: int, month: int) -> str:
-    """>>> month_label(2024, 9)
+    """The month as the cash flow names it.
+
+    >>> month_label(2024, 9)
     '2024-09'
     """
     return f"{year:04d}-{month:02d}"
@@ -155,6 +157,32 @@ def in_force(connection: Connection, learner_id: str, decision_id: int) -> tuple
         payload = json.loads(text)
         if payload.get("decision_id") == decision_id:
             found = (int(ident), payload)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryInForce:
+    """A recovery as the money reads it: the latest recovery record of a decision."""
+
+    record_id: int
+    decision_id: int
+    learner_id: str
+    left_on: date
+    months_undue: tuple[str, ...]
+    amount_owed: Decimal
+
+
+def recoveries_in_force(connection: Connection) -> dict[int, RecoveryInForce]:
+    """Every decision's recovery in force (its latest recovery record), by decision id."""
+    a = audit_records.c
+    found: dict[int, RecoveryInForce] = {}
+    for ident, learner, text in connection.execute(
+        select(a.id, a.learner_id, a.payload).where(a.kind == RECOVERY_KIND).order_by(a.id)
+    ):
+        p = json.loads(text)
+        found[int(p["decision_id"])] = RecoveryInForce(
+            int(ident), int(p["decision_id"]), str(learner), date.fromisoformat(p["left_on"]),
+            tuple(p["months_undue"]), parse_decimal(p["amount_owed"]))
     return found
 
 

@@ -155,6 +155,11 @@ batch_runs = table("batch_runs")
 batch_lines = table("batch_lines")
 rulesets = table("rulesets")
 
+# The users of `aid-engine serve` live in their own module; imported here so that the schema is one metadata.
+from .users import UserRow  # noqa: E402
+
+users = table("users")
+
 __all__ = [
     "AuditRecordRow",
     "BatchLineRow",
@@ -162,6 +167,7 @@ __all__ = [
     "DecisionRow",
     "DeclarationRow",
     "RulesetRow",
+    "UserRow",
     "audit_records",
     "batch_lines",
     "batch_runs",
@@ -169,4 +175,5 @@ __all__ = [
     "declarations",
     "metadata",
     "rulesets",
+    "users",
 ]

@@ -7,6 +7,9 @@ birthday on the start day, a formula-like fabrique id, two declarations purged a
 file again under a rule book whose files differ (new sha256, so every learner gets a second decision);
 (4) the example file again with the project's rules (nothing new stored: its lines point to run 1's
 decisions).  Run 1's decisions are dated 15 January 2025 and run 2's 20 February 2025, for the date scopes.
+Then recoveries through the command line: the corrected learner GEN-2024-000280 leaves on 15 November 2024,
+then a second recovery replaces it (`--replace`, left on 10 October); and the first learner with a current
+ten-month grant leaves in its fourth month.
 The PostgreSQL cases are skipped without `$AID_ENGINE_TEST_PG_URL` unless `$AID_ENGINE_REQUIRE_PG` is set.
 """
 
@@ -123,7 +126,33 @@ def fill(url: str, work: Path, changed: Path) -> Programme:
         store.close()
     _purge(url)
     _date_runs(url, runs[0], runs[1])
+    _recoveries(url)
     return Programme(url, *runs)
+
+
+CORRECTED = "GEN-2024-000280"
+
+
+def _recoveries(url: str) -> None:
+    from typer.testing import CliRunner
+
+    from aid_engine.cli import app
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        learner, start = connection.execute(text(
+            "SELECT d.learner_id, x.payload FROM decisions d JOIN declarations x ON x.id = d.declaration_id "
+            "WHERE d.status = 'granted' AND d.months = 10 AND d.learner_id LIKE 'GEN-%' ORDER BY d.id DESC"
+        )).first() or ("", "{}")
+    engine.dispose()
+    fourth = json.loads(start)["training_start_date"][:8] + "28"  # the start month's 28th, then three months on
+    year, month = int(fourth[:4]), int(fourth[5:7]) + 3
+    left = f"{year + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}-10"
+    runner = CliRunner()
+    for args in ((CORRECTED, "--left-on", "2024-11-15"), (CORRECTED, "--left-on", "2024-10-10", "--replace"),
+                 (learner, "--left-on", left)):
+        result = runner.invoke(app, ["recovery", *args, "--db", url, "--operator", "report-tests"])
+        assert result.exit_code == 0, result.output
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -150,5 +179,9 @@ def programme(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 @pytest.fixture
 def empty_store(tmp_path: Path) -> str:
-    """The URL of a SQLite file that does not exist yet (the report creates the schema, finds nothing)."""
-    return f"sqlite:///{tmp_path / 'empty.db'}"
+    """The URL of an empty store (made first: the report only reads, it never creates a store)."""
+    from aid_engine.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_store(url).close()
+    return url

@@ -93,6 +93,18 @@ def superseded_ids(url: str) -> dict[int, str]:
     return found
 
 
+def recoveries_in_force(url: str) -> dict[int, dict[str, Any]]:
+    """Each decision's latest recovery record's payload, by decision id."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT payload FROM audit_records WHERE kind = 'recovery' ORDER BY id"))
+            payloads = [json.loads(p) for (p,) in rows]
+    finally:
+        engine.dispose()
+    return {int(p["decision_id"]): p for p in payloads}
+
+
 @dataclass
 class Expected:
     """The figures, in the shapes the tests compare."""
@@ -101,6 +113,7 @@ class Expected:
     stored: int = 0
     superseded: Counter[str] = field(default_factory=Counter)
     superseded_cents: int = 0
+    recovered: list[tuple[str, int, str, int]] = field(default_factory=list)  # learner, decision, left on, cents
     learners: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     echelons: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
@@ -140,7 +153,7 @@ def _answers(row: dict[str, Any], declaration: dict[str, Any]) -> dict[str, int]
     return {"women": women, "young_unqualified": youth}
 
 
-def _add(e: Expected, row: dict[str, Any], superseded: dict[int, str]) -> None:
+def _add(e: Expected, row: dict[str, Any], superseded: dict[int, str], repaid: dict[int, dict[str, Any]]) -> None:
     declaration = json.loads(row["declaration_json"])
     status, cents = row["status"], int(row["total_cents"])
     e.stored += 1
@@ -164,30 +177,40 @@ def _add(e: Expected, row: dict[str, Any], superseded: dict[int, str]) -> None:
     if status == "review":
         e.review += cents
     if status == "granted":
-        _add_grant(e, row, declaration, cents)
+        _add_grant(e, row, declaration, cents, repaid.get(int(row["id"])))
 
 
-def _add_grant(e: Expected, row: dict[str, Any], declaration: dict[str, Any], cents: int) -> None:
+def _add_grant(e: Expected, row: dict[str, Any], declaration: dict[str, Any], cents: int,
+               recovery: dict[str, Any] | None) -> None:
     e.committed += cents
     e.echelons[row["echelon"]][0] += 1
     e.echelons[row["echelon"]][1] += cents
+    owed = 0
+    if recovery is not None:
+        owed = int(recovery["amount_owed"].replace(".", ""))
+        e.recovered.append((row["learner_id"], int(row["id"]), recovery["left_on"], owed))
     start = declaration.get("training_start_date")
     if not start:
-        e.unscheduled.append(cents)
+        e.unscheduled.append(cents - owed)
         return
     year, month = int(start[:4]), int(start[5:7])
     e.start_months[start[:7]][0] += 1
     e.start_months[start[:7]][1] += cents
+    left = recovery["left_on"][:7] if recovery else "9999-12"
     for k in range(int(row["months"])):
         y, m = divmod(month - 1 + k, 12)
-        e.instalments.append((f"{year + y}-{m + 1:02d}", row["learner_id"], int(row["id"]), int(row["monthly_cents"])))
+        label = f"{year + y}-{m + 1:02d}"
+        if label <= left:  # the months after the month of leaving are owed back, so never paid
+            e.instalments.append((label, row["learner_id"], int(row["id"]), int(row["monthly_cents"])))
 
 
-def expected(rows: list[dict[str, Any]], superseded: dict[int, str]) -> Expected:
-    """The figures of the rows in scope; `superseded` (from `superseded_ids`) are counted apart."""
+def expected(rows: list[dict[str, Any]], superseded: dict[int, str],
+             repaid: dict[int, dict[str, Any]] | None = None) -> Expected:
+    """The figures of the rows in scope; `superseded` (from `superseded_ids`) are counted apart; `repaid`
+    (from `recoveries_in_force`) reduce the net and the cash flow."""
     e = Expected()
     for row in rows:
-        _add(e, row, superseded)
+        _add(e, row, superseded, repaid or {})
     return e
 
 
@@ -205,6 +228,7 @@ def expected_json(e: Expected, envelope_cents: int = 1_000_000_000) -> dict[str,
     for month, _learner, _decision, cents in e.instalments:
         months[month][0] += 1
         months[month][1] += cents
+    recovered = sum(x[3] for x in e.recovered)
     targets = {}
     for key, (yes, no, unknown) in e.targets.items():
         targets[key] = (yes, no, unknown, ratio(yes, yes + no))
@@ -219,9 +243,11 @@ def expected_json(e: Expected, envelope_cents: int = 1_000_000_000) -> dict[str,
         "reasons": dict(e.reasons),
         "echelons": {k: (v[0], money(v[1])) for k, v in e.echelons.items() if v[0]},
         "envelope": {"committed": money(e.committed), "review_cost": money(e.review),
-                     "remaining": money(envelope_cents - e.committed),
-                     "projected": money(e.committed + e.review),
-                     "share_used": ratio(e.committed, envelope_cents)},
+                     "recovered": money(recovered), "net_committed": money(e.committed - recovered),
+                     "remaining": money(envelope_cents - e.committed + recovered),
+                     "projected": money(e.committed - recovered + e.review),
+                     "share_used": ratio(e.committed - recovered, envelope_cents)},
+        "recoveries": sorted((learner, decision, left, money(cents)) for learner, decision, left, cents in e.recovered),
         "departements": group,
         "departement_unknown": group.get(None, (0,))[0],
         "fabriques": fabriques,
@@ -246,7 +272,10 @@ def comparable(document: dict[str, Any]) -> dict[str, Any]:
         "superseded": document["superseded"],
         "reasons": {r["code"]: r["decisions"] for r in document["refused_by_reason"]},
         "echelons": {r["echelon"]: (r["grants"], r["committed"]) for r in document["grants_by_echelon"] if r["grants"]},
-        "envelope": {k: e[k] for k in ("committed", "review_cost", "remaining", "projected", "share_used")},
+        "envelope": {k: e[k] for k in ("committed", "review_cost", "recovered", "net_committed", "remaining",
+                                       "projected", "share_used")},
+        "recoveries": sorted((x["learner_id"], x["decision_id"], x["left_on"], x["amount"])
+                             for x in document["recoveries"]),
         "departements": group(document["by_departement"], "departement"),
         "departement_unknown": document["departement_unknown"],
         "fabriques": group(document["by_fabrique"], "fabrique_id"),

@@ -71,7 +71,7 @@ def test_the_page_loads_offline_without_error_and_shows_every_chart(
     assert visit.requests == [page.resolve().as_uri()], "the page fetches nothing but itself"
 
     found = visit.evaluated
-    assert found["title"].startswith("Rapport du programme") and found["tables"] == 9
+    assert found["title"].startswith("Rapport du programme") and found["tables"] == 10
     assert {c["id"] for c in found["charts"]} == CHART_IDS
     shot = Image.open(io.BytesIO(visit.screenshot))
     for chart in found["charts"]:

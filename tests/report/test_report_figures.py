@@ -11,11 +11,12 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Programme
-from report_helpers import comparable, expected, expected_json, stored_rows, superseded_ids
+from conftest import CORRECTED, Programme
+from report_helpers import comparable, expected, expected_json, recoveries_in_force, stored_rows, superseded_ids
 from typer.testing import CliRunner
 
 from aid_engine.cli import app
@@ -54,7 +55,8 @@ def test_the_figures_equal_those_recomputed_from_the_stored_rows(programme: Prog
     document = report_json(programme.url, *args)
     rows = stored_rows(programme.url, **where)
     assert rows, "a scope of the fixture store must hold decisions"
-    assert comparable(document) == expected_json(expected(rows, superseded_ids(programme.url)))
+    figures = expected(rows, superseded_ids(programme.url), recoveries_in_force(programme.url))
+    assert comparable(document) == expected_json(figures)
 
 
 def test_only_current_decisions_count_and_the_superseded_are_counted_apart(programme: Programme) -> None:
@@ -144,10 +146,27 @@ def test_the_edge_cases_are_counted_as_worked_out_by_hand(programme: Programme) 
     assert months["2024-09"] == 6 and months["2025-03"] == 7 and months["2025-06"] == 7
 
 
-def test_the_cash_flow_pays_every_granted_total(programme: Programme) -> None:
+def test_the_cash_flow_pays_every_granted_total_less_the_recoveries(programme: Programme) -> None:
     for args in ([], ["--run", str(programme.examples_run)], ["--run", str(programme.edge_run)]):
         d = report_json(programme.url, *args)
-        cash, committed = d["cash_flow"], d["envelope"]["committed"]
+        cash, committed = d["cash_flow"], d["envelope"]["net_committed"]
         by_month = sum(int(m["amount"].replace(".", "")) for m in cash["by_month"])
         assert by_month == int(cash["total"].replace(".", ""))
         assert by_month + int(cash["unscheduled_amount"].replace(".", "")) == int(committed.replace(".", ""))
+
+
+def test_a_recovery_in_force_reduces_the_net_and_the_cash_flow(programme: Programme, tmp_path: Path) -> None:
+    payments = tmp_path / "payments.csv"
+    result = runner.invoke(app, ["report", "--db", programme.url, "--json", "--cash-flow", str(payments)])
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    mine = [x for x in d["recoveries"] if x["learner_id"] == CORRECTED]
+    # The replacing recovery is in force: left on 10 October 2024, November to January owed back (3 × 216.30).
+    assert mine == [{"learner_id": CORRECTED, "decision_id": mine[0]["decision_id"], "left_on": "2024-10-10",
+                     "instalments": 3, "months": ["2024-11", "2024-12", "2025-01"], "amount": "648.90"}]
+    assert len(d["recoveries"]) == 2
+    e = d["envelope"]
+    assert money_sum(e["net_committed"], e["recovered"]) == e["committed"]
+    assert e["recovered"] == money_sum(*(x["amount"] for x in d["recoveries"]))
+    paid = [line.split(",")[0] for line in payments.read_text(encoding="utf-8").splitlines() if CORRECTED in line]
+    assert paid == ['"2024-09"', '"2024-10"']

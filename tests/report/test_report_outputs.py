@@ -77,8 +77,8 @@ def test_the_csv_directory_holds_the_same_figures(programme: Programme, tmp_path
     document = json.loads(result.stdout)
     assert sorted(p.name for p in out.iterdir()) == sorted([
         "summary.csv", "refused_by_reason.csv", "grants_by_echelon.csv", "targets.csv", "by_departement.csv",
-        "by_fabrique.csv", "grants_by_start_month.csv", "cash_flow_by_month.csv", "cash_flow_by_learner.csv",
-        "cash_flow.csv"])
+        "by_fabrique.csv", "grants_by_start_month.csv", "recoveries.csv", "cash_flow_by_month.csv",
+        "cash_flow_by_learner.csv", "cash_flow.csv"])
     summary = {r["figure"]: r["value"] for r in read_csv(out / "summary.csv")}
     assert summary["decisions"] == "10" and summary["committed"] == document["envelope"]["committed"]
     departements = {r["departement"]: (int(r["decisions"]), r["committed"])

@@ -98,7 +98,7 @@ def test_no_command_logs_or_says_a_personal_value(tmp_path: Path, db_url: str, l
     assert run("recovery", "SECRET-KEEPER-1", "--left-on", "2025-01-10", "--db", db_url).exit_code in (0, 2)
     assert run("report", "--db", db_url, "--json", stdout_too=False).exit_code == 0
     assert run("purge", "--before", "2999-01-01", "--db", db_url).exit_code == 0
-    assert run("replay", "--all", "--db", db_url).exit_code == 0
+    assert run("replay", "--all", "--db", db_url).exit_code == 1  # purged: cannot be re-decided, each listed
     said.append(("logs (every logger at DEBUG)", log_text()))
     for where, output in said:
         assert_no_secret(where, output)
@@ -175,7 +175,7 @@ def test_purge_blanks_old_declarations_keeps_the_chain_and_replay_says_purged(db
     verified = cli("audit", "verify", "--db", db_url)
     assert verified.exit_code == 0 and "2 purge record(s)" in verified.stdout
     one = cli("replay", str(ids["OLD-1"]), "--db", db_url)
-    assert one.exit_code == 0 and "its declaration's personal data was purged" in one.stdout
+    assert one.exit_code == 1 and "its declaration's personal data was purged" in one.stdout
     every = cli("replay", "--all", "--db", db_url)
     assert "2 purged" in every.stdout and "1 same" in every.stdout
     shown = cli("audit", "show", "OLD-1", "--db", db_url)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 from store_helpers import drop_triggers, head_lines, new_bareme
 
 from aid_engine.store import open_store
-from aid_engine.store.records import Record, sha256_hex
+from aid_engine.store.records import Record, keyed_hex
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_an_edited_record_is_named_by_verify_and_its_decision_by_replay(batched:
         decision = _decision_of(c, 9)
     verify_fails(batched, "audit record 9: altered")
     replayed = replay(batched, str(decision))
-    assert replayed.exit_code == 0
+    assert replayed.exit_code == 1
     assert f"decision {decision} " in replayed.stdout and "months:" in replayed.stdout
     every = replay(batched, "--all")
     assert f"decision {decision} " in every.stdout and "1 differs" in every.stdout
@@ -104,8 +104,10 @@ def test_a_record_inserted_in_the_middle_is_named(batched: str) -> None:
 def test_a_forged_record_appended_with_a_valid_hash_is_named_by_its_missing_decision(batched: str) -> None:
     for c in tamper(batched):
         last = int(c.execute(text("SELECT max(id) FROM audit_records")).scalar_one())
-        head = _record(c, last)
-        forged = head | {"id": last + 1, "learner_id": "GHOST-1", "operator": "intruder", "prev_hash": head["hash"],
+        head = _record(c, int(c.execute(text("SELECT max(id) FROM audit_records WHERE kind = 'decision'"))
+                              .scalar_one()))
+        forged = head | {"id": last + 1, "learner_id": "GHOST-1", "operator": "intruder",
+                         "prev_hash": _record(c, last)["hash"],
                          "payload": head["payload"].replace(head["learner_id"], "GHOST-1")}
         forged["hash"] = Record.of(forged).hash()
         c.execute(text(f"INSERT INTO audit_records ({', '.join(forged)}) VALUES "
@@ -136,17 +138,17 @@ def test_a_declaration_edited_then_marked_purged_by_hand_is_named(batched: str) 
 
 def test_a_declaration_edited_in_place_is_named_by_verify_and_replay(batched: str) -> None:
     for c in tamper(batched):
-        row = c.execute(text("SELECT id, payload, digest FROM declarations WHERE id = 3")).mappings().one()
+        row = c.execute(text("SELECT id, payload, digest, secret FROM declarations WHERE id = 3")).mappings().one()
         c.execute(text("UPDATE declarations SET payload = :p WHERE id = 3"),
                   {"p": row["payload"].replace('"jobseeker_aid":false', '"jobseeker_aid":true')})
         decision = int(c.execute(text("SELECT id FROM decisions WHERE declaration_id = 3")).scalars().first())
-    assert sha256_hex(row["payload"]) == row["digest"]
+    assert keyed_hex(bytes(row["secret"]), row["payload"]) == row["digest"]
     verify_fails(batched, "declaration 3 was altered")
     replayed = replay(batched, str(decision))
     assert f"decision {decision} " in replayed.stdout and "difference(s)" in replayed.stdout
 
 
-def test_rules_changed_after_the_decisions_leave_the_chain_intact_and_replay_names_each_decision(
+def test_rules_changed_after_the_decisions_leave_the_chain_intact_and_replay_uses_the_archive(
         batched: str, tmp_path: Path) -> None:
     changed = new_bareme(tmp_path)  # 2024-2025 gets new rates and ceilings: its sha256 and the later ones change
     assert cli("audit", "verify", "--db", batched).exit_code == 0
@@ -159,9 +161,14 @@ def test_rules_changed_after_the_decisions_leave_the_chain_intact_and_replay_nam
         store.close()
     assert affected
     every = replay(batched, "--all", "--rules", str(changed))
-    assert every.exit_code == 0
-    named = {int(line.split()[1]) for line in every.stdout.splitlines() if "the rules changed since" in line}
+    assert every.exit_code == 0 and f"{total} same" in every.stdout  # the archive holds the rules of that time
+    for c in tamper(batched):  # the archive emptied by hand: replay names each decision it cannot re-decide
+        c.execute(text("DELETE FROM rulesets"))
+    verify_fails(batched, "is not in the archive")
+    every = replay(batched, "--all", "--rules", str(changed))
+    assert every.exit_code == 1
+    named = {int(line.split()[1]) for line in every.stdout.splitlines() if "no rule set with sha256" in line}
     assert named == affected
     assert f"{len(affected)} rules_missing" in every.stdout and f"{total - len(affected)} same" in every.stdout
     one = replay(batched, str(min(affected)), "--rules", str(changed))
-    assert one.exit_code == 2 and "no rule set with sha256" in one.stdout
+    assert one.exit_code == 1 and "no rule set with sha256" in one.stdout

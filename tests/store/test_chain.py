@@ -16,8 +16,8 @@ from store_helpers import drop_triggers
 
 from aid_engine import AuditChainBroken, Declaration, evaluate
 from aid_engine.store import Store
-from aid_engine.store.records import GENESIS, Record, declaration_json, keyed_hex, kept
 from aid_engine.store.purge import purge_before
+from aid_engine.store.records import GENESIS, Record, declaration_json, kept, keyed_hex
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -111,9 +111,18 @@ def test_replay_says_same_or_why_it_cannot(batched: str, tmp_path: Path) -> None
             latest = c.execute(text("SELECT id FROM decisions WHERE academic_year = '2025-2026'")).scalars().first()
     finally:
         store.close()
-    missing = run("replay", str(latest), "--db", batched, "--rules", str(new_bareme(tmp_path)))
-    assert missing.exit_code == 2
-    assert "no rule set with sha256" in missing.stdout and "the rules changed since" in missing.stdout
+    other_rules = str(new_bareme(tmp_path))
+    archived = run("replay", str(latest), "--db", batched, "--rules", other_rules)
+    assert archived.exit_code == 0 and "same decision" in archived.stdout  # the store's archive, not --rules
+    store = open_store(batched)
+    try:
+        with store.engine.begin() as c:
+            c.execute(text("DELETE FROM rulesets"))
+    finally:
+        store.close()
+    missing = run("replay", str(latest), "--db", batched, "--rules", other_rules)
+    assert missing.exit_code == 1
+    assert "no rule set with sha256" in missing.stdout and "replayed: 1 rules_missing" in missing.stdout
     assert run("replay", "--db", batched).exit_code == 2
     assert run("replay", "999999", "--db", batched).exit_code == 2
 
@@ -149,7 +158,8 @@ def test_the_default_database_is_aid_engine_db_here_or_aid_engine_db_from_the_en
     assert (tmp_path / "aid_engine.db").is_file()
     assert "1 record(s)" in run("audit", "verify").stdout
     monkeypatch.setenv("AID_ENGINE_DB", f"sqlite:///{tmp_path / 'other.db'}")
-    assert "0 record(s)" in run("audit", "verify").stdout
+    assert run("check", GRANTED, "--save").exit_code == 0
+    assert "1 record(s)" in run("audit", "verify").stdout and (tmp_path / "other.db").is_file()
 
 
 def test_db_upgrade_migrates_an_empty_database_then_has_nothing_to_do(db_url: str) -> None:
@@ -159,9 +169,23 @@ def test_db_upgrade_migrates_an_empty_database_then_has_nothing_to_do(db_url: st
 
 
 def test_a_store_that_cannot_be_opened_exits_1_without_a_traceback(tmp_path: Path) -> None:
-    result = run("audit", "verify", "--db", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
+    result = run("batch", GRANTED, "--db", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
     assert result.exit_code == 1
     assert "cannot open the database" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [("audit", "verify"), ("audit", "show", "L1"), ("replay", "--all"),
+                                     ("diff", "1", "2"), ("report",)])
+def test_a_read_only_command_never_creates_a_store(tmp_path: Path, command: tuple[str, ...],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "missing.db"
+    result = run(*command, "--db", f"sqlite:///{target}")
+    assert result.exit_code == 1, result.stderr
+    assert f"aucune base à sqlite:///{target}" in result.stderr and not target.exists()
+    monkeypatch.setenv("AID_ENGINE_LANG", "en")
+    english = run(*command, "--db", f"sqlite:///{target}")
+    assert english.exit_code == 1 and f"no database at sqlite:///{target}" in english.stderr
+    assert not target.exists()
 
 
 def test_check_without_save_never_loads_the_store_libraries() -> None:

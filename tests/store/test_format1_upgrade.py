@@ -36,7 +36,7 @@ def _load_into(engine: Engine) -> None:
         for table in TABLES:
             for row in source.execute(f"SELECT * FROM {table} ORDER BY rowid"):
                 values = {k: (datetime.fromisoformat(row[k]).replace(tzinfo=UTC) if k in TIMES and row[k] else row[k])
-                          for k in row.keys()}
+                          for k in row.keys()}  # noqa: SIM118 - a sqlite3.Row iterates values
                 c.execute(text(f"INSERT INTO {table} ({', '.join(values)}) VALUES "
                                f"({', '.join(':' + k for k in values)})"), values)
         for table in ("declarations", "batch_runs", "decisions"):
