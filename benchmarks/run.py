@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as `python benchmarks/run.py`: make the pac
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aid_engine
-from benchmarks import bench_batch, bench_cold, bench_eval, bench_reference, bench_store, synthetic
+from benchmarks import bench_batch, bench_cold, bench_eval, bench_lock, bench_reference, bench_store, synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ENV = "AID_ENGINE_TEST_PG_URL"
@@ -129,6 +129,8 @@ def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, lo
             if pg_url:
                 log("batch on PostgreSQL")
                 figures.update(bench_batch.run(files, "postgresql", workdir, pg_url))
+                log("the chain lock per chunk on PostgreSQL")
+                figures.update(bench_lock.run(files[n], pg_url))
             figures.update(_store_figures_in(workdir, files[n], n, seed, dicts, pg_url, peak_rows, log))
         figures["postgresql_run"] = bool(pg_url)
     log("cold start")
@@ -232,6 +234,9 @@ def report(n: int, figures: dict[str, Any]) -> list[dict[str, Any]]:
             a, b = by_rows[big[0]], by_rows[big[1]]
             marginal = (b["rows"] - a["rows"]) / (b["seconds"] - a["seconds"])
             add(f"  marginal rate ({big[0]:,} → {big[1]:,} rows, fixed cost excluded)", marginal, "rows/s")
+    if figures.get("postgresql_run"):
+        for label, value, unit in bench_lock.rows(figures):
+            add(label, value, unit)
     _store_rows(figures, add)
     cold = figures["cold_start_check"]
     add(f"cold start: {cold['command']} (median of {cold['runs']})", cold["seconds"], "s", f"< {COLD_TARGET_S}",
@@ -273,7 +278,7 @@ def _format(value: float | None, unit: str) -> str:
         return f"{value:,.0f}"
     if unit == "s":
         return f"{value:.3f}"
-    if unit == "MB":
+    if unit in ("MB", "writers"):
         return f"{value:,.1f}"
     if unit == "bytes":
         return f"{value:,.0f}"

@@ -91,11 +91,12 @@ def _root(
 
 
 def _register() -> None:
-    from . import decide, report_commands, rules, serve_commands, store_commands
+    from . import audit_commands, decide, report_commands, rules, serve_commands, store_commands
 
     decide.register(app)
     rules.register(app)
     store_commands.register(app)
+    audit_commands.register(app)
     report_commands.register(app)
     serve_commands.register(app)
 

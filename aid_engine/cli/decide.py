@@ -62,11 +62,15 @@ def check(
                                                         "else sqlite:///aid_engine.db).")] = None,
     operator: Annotated[str | None, typer.Option("--operator", help="With --save: who decides, for the audit "
                                                                     "trail (default: the OS user).")] = None,
+    key: Annotated[Path | None, typer.Option("--key", help="With --save: sign a checkpoint after it (default: "
+                                             "$AID_ENGINE_SIGNING_KEY).")] = None,
+    checkpoint_out: Annotated[Path | None, typer.Option(
+        "--checkpoint-out", help="With --save: also write that checkpoint to this file.")] = None,
 ) -> None:
     """Décide une déclaration : statut, échelon, montants, motifs et ce qui changerait la décision."""
     lang = _check_lang(lang)
-    if not save and (db is not None or operator is not None):
-        raise typer.BadParameter("--db and --operator go with --save", param_hint="--save")
+    if not save and (db is not None or operator is not None or key is not None or checkpoint_out is not None):
+        raise typer.BadParameter("--db, --operator, --key and --checkpoint-out go with --save", param_hint="--save")
     if interactive:
         from .interactive import ask_declaration
 
@@ -78,7 +82,7 @@ def check(
         declaration = read_declaration(file)
     decision = decide(declaration, rules, lang)
     if save:
-        save_decision(declaration, decision, db, operator, lang)
+        save_decision(declaration, decision, db, operator, lang, key=key, checkpoint_out=checkpoint_out)
     if as_json:
         typer.echo(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
@@ -90,14 +94,18 @@ def check(
 
 
 def save_decision(declaration: Declaration, decision: Decision, db: str | None, operator: str | None,
-                  lang: str) -> None:
-    """Persist the decision through the store (imported here: `check` without --save never loads it)."""
+                  lang: str, *, key: Path | None = None, checkpoint_out: Path | None = None) -> None:
+    """Persist the decision through the store (imported here: `check` without --save never loads it), then
+    sign a checkpoint when a key is set."""
+    from .audit_commands import checkpoint_at_end, signer_for_end
     from .store_commands import open_db, operator_of
 
     who = operator_of(operator)
+    signer = signer_for_end(key, checkpoint_out)
     store = open_db(db)
     try:
         saved = store.save(declaration, decision, operator=who, lang=lang)
+        checkpoint_at_end(store, signer, checkpoint_out)
     finally:
         store.close()
     state = "saved as" if saved.created else "already stored as"

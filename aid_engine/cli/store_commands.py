@@ -101,14 +101,20 @@ def batch(
                                             help="Rows stored per transaction.")] = 2000,
     jobs: Annotated[int, typer.Option("--jobs", min=0, max=64, help="Worker processes deciding the rows (0: chosen "
                                       "by the file's size and the CPUs: none below 4 CPUs).")] = 0,
+    key: Annotated[Path | None, typer.Option("--key", help="Sign a checkpoint at the end (default: "
+                                             "$AID_ENGINE_SIGNING_KEY).")] = None,
+    checkpoint_out: Annotated[Path | None, typer.Option(
+        "--checkpoint-out", help="Also write that checkpoint to this file.")] = None,
 ) -> None:
     """Décide un fichier de déclarations, enregistre les décisions et leur piste d'audit (reprise possible)."""
     from contextlib import ExitStack
 
     from ..batch import run_batch
+    from .audit_commands import checkpoint_at_end, signer_for_end
 
     who = operator_of(operator)
     book = rulebook(rules)
+    signer = signer_for_end(key, checkpoint_out)  # checkpoints: cli/audit_commands.py
     store = open_db(db)
     try:
         if compare_to is not None:
@@ -120,6 +126,7 @@ def batch(
                                chunk_size=chunk_size, jobs=jobs or None,
                                on_start=_start_progress(bar, _progress_console()))
         _print_batch(result)
+        checkpoint_at_end(store, signer, checkpoint_out, (input_file,))
         if compare_to is not None:
             _print_diff(store, compare_to, result.run.id)
     finally:
@@ -139,13 +146,24 @@ def _print_batch(result: BatchResult) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOption = None) -> None:
+def audit_verify(
+    db: DbOption = None,
+    checkpoints: Annotated[list[Path] | None, typer.Option(
+        "--checkpoint", help="A signed checkpoint the store must extend (repeatable).")] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        "--public-key", help="The public key checkpoints are signed with (as `audit keygen` printed it).")] = None,
+) -> None:
     """Recompute every audit record's hash; exit 1 naming the first record altered, removed or out of order."""
+    from .audit_commands import verify_checkpoints
+
     store = read_db(db)
     try:
         report = store.verify()
+        extended = verify_checkpoints(store, checkpoints or [], public_key)  # checkpoints: cli/audit_commands.py
     finally:
         store.close()
+    for line in extended:
+        typer.echo(line)
     typer.echo(f"audit chain intact: {report.records} record(s) ({report.decisions} decision(s), "
                f"{report.recoveries} recovery record(s)"
                + (f", {report.purges} purge record(s)" if report.purges else "") + f"); head {report.head_hash}")

@@ -194,3 +194,10 @@ def stored_trace(stored: StoredDecision, archive: Archive, book: RuleBook | None
     if keyed_hex(stored.secret, as_then(decision, stored)) != stored.decision_digest:
         return StoredTrace(stored, "altered")
     return StoredTrace(stored, "as_decided", decision.model_copy(update={"engine_version": stored.engine_version}))
+
+
+def full_json(connection: Connection, stored: StoredDecision) -> dict[str, Any]:
+    """A stored decision's full JSON, trace included, as it was at decision time when it can be shown (see
+    `stored_trace`); else its outcome as its record holds it."""
+    shown = stored_trace(stored, Archive(connection))
+    return dict(shown.decision.model_dump(mode="json")) if shown.decision is not None else stored.decision

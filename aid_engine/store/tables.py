@@ -177,3 +177,9 @@ __all__ = [
     "rulesets",
     "users",
 ]
+
+# The checkpoints' tables are described beside the code that uses them; imported here so that the store's
+# metadata (what the migrations are checked against) holds every table.
+from ..audit import tables as _checkpoint_tables  # noqa: E402
+
+del _checkpoint_tables

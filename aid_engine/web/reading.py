@@ -7,12 +7,13 @@ not exist.  Read only: this module must never write to the store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import NotFound
 from ..store import Store, queries
 from ..store.queries import StoredDecision
+from ..store.replay import full_json
 from ..store.users import User
 from .access import fabrique_of, forbidden, not_found, sees_fabrique
 
@@ -22,6 +23,8 @@ def decision_for(store: Store, user: User, decision_id: int) -> StoredDecision:
     try:
         with store.errors(f"read decision {decision_id}"), store.engine.connect() as connection:
             stored = queries.stored_decision(connection, decision_id)
+            # the full decision, trace included, as it was at decision time (format 2 keeps the outcome only)
+            stored = replace(stored, decision=full_json(connection, stored))
     except NotFound:
         raise (forbidden() if user.role == "desk" else not_found("decision")) from None
     if not sees_fabrique(user, fabrique_of(stored)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -59,3 +60,61 @@ def serve_over(url: str) -> Iterator[Served]:
     finally:
         served.client.close()
         store.close()
+
+
+# -- a real `aid-engine serve` process ---------------------------------------------------------------------------
+
+
+@dataclass
+class RunningServer:
+    """A real `aid-engine serve` process on a free loopback port."""
+
+    base: str
+    process: Any
+    link: str | None
+    log: Path
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(db_url: str, workdir: Path, *extra: str) -> Iterator[RunningServer]:
+    """Start `aid-engine serve` on `db_url`, wait for /healthz, yield it, stop it (SIGINT, then kill)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    log = workdir / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen([sys.executable, "-m", "aid_engine", "serve", "--port", str(port), "--db", db_url,
+                                    *extra], stdout=subprocess.DEVNULL, stderr=sink, cwd=workdir)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("aid-engine serve did not start: " + log.read_text()) from None
+                time.sleep(0.2)
+        found = [line.strip() for line in log.read_text().splitlines() if "/signin?once=" in line]
+        yield RunningServer(base, process, found[0] if found else None, log)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

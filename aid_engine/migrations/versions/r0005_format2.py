@@ -1,7 +1,7 @@
 """Format 2 of the audit trail: keyed declaration digests, records that bind every stored fact, rule sets archived.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02
 
 Adds to `audit_records` the record format (1 for every record already there, which keep verifying as they
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
