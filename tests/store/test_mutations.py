@@ -40,12 +40,19 @@ TRACEBACK = ("Traceback", "internal error")
 # Alembic's bookkeeping: a store whose schema version is changed, gone or doubled must refuse to open (exit 1),
 # which is all that can be asked of it (it is no stored fact of a decision).
 SCHEMA_VERSION_TABLE = "alembic_version"
+# The store's identity (one row, the id in a signed checkpoint's origin line): an id changed or gone is refused
+# (exit 1, there is no record to name); its value is anchored by the signed checkpoints, which `audit verify
+# --checkpoint FILE` compares with it, not by the chain.
+IDENTITY_TABLE = "store_identity"
 # Columns a change of which `audit verify` may let pass, each with the reason (DESIGN.md allows the purge's
 # blanking only: anything listed here is a departure from it, said in the README).
 DELIBERATELY_UNBOUND: dict[str, str] = {
     "batch_runs.owner_host": "the live claim on a batch run (the host of the process holding it, so that a run "
                              "whose process died can be taken over); no report, diff, recovery, replay or payment "
                              "reads it — unbound in format 2 as landed, a departure from DESIGN.md",
+    "store_identity.store_id": "the store's id is anchored outside the store, in the origin line of every signed "
+                               "checkpoint, and checked by `audit verify --checkpoint FILE`, not by the chain",
+    "store_identity.created_at": "when the store's identity was made: read by nothing",
     "batch_runs.owner_pid": "the live claim on a batch run (the process id holding it); read by nothing but the "
                             "take-over of a dead run — unbound in format 2 as landed, a departure from DESIGN.md",
 }
@@ -210,6 +217,8 @@ def purged_rows(engine: Engine) -> Callable[[str, dict[str, Any]], bool]:
 def _verdict(output: str, exit_code: int, table: str) -> str:
     if exit_code == 1 and table == SCHEMA_VERSION_TABLE:
         return "caught: the store no longer opens"
+    if exit_code == 1 and table == IDENTITY_TABLE:
+        return "caught: the store's identity is refused"
     if any(word in output for word in TRACEBACK):
         return "crashed"
     if exit_code == 1 and re.search(r"\d", output):
@@ -234,6 +243,8 @@ def run_mutations(found: list[Mutation], apply_and_verify: Callable[[Mutation], 
         reason = DELIBERATELY_UNBOUND.get(f"{mutation.table}.{mutation.column}")
         if verdict == "passed" and mutation.what == "change" and reason:
             verdict = f"allowed: {reason}"
+        if verdict == "passed" and mutation.what == "insert" and mutation.table == IDENTITY_TABLE:
+            verdict = "allowed: a second identity row is ignored; the checkpoints anchor the one they name"
         outcomes.append({"mutation": str(mutation), "verdict": verdict, "exit_code": code})
         if verdict == "crashed":
             holes.append(f"{mutation}: `audit verify` fails with an internal error instead of naming the record: "
