@@ -214,6 +214,7 @@ class InputFileError(AidEngineError, ValueError):
 
     def __init__(self, source: str, message: str, *, line: int | None = None, column: int | None = None):
         self.source = source
+        self.message = message
         self.line = line
         self.column = column
         pos = ""

@@ -84,17 +84,16 @@ def as_str(value: Decimal) -> str:
 
 
 def display(value: Decimal, lang: str = "fr") -> str:
-    """An amount for a person: « 6 335,00 € » in French, "€6,335.00" in English.
+    """An amount for a person: « 6 335,00 € » in French, "€6,335.00" in English (`aid_engine.i18n.amount`).
 
     >>> display(Decimal("6335"))
     '6\\u202f335,00\\xa0€'
     >>> display(Decimal("6335"), "en")
     '€6,335.00'
     """
-    text = format(to_cents(value), ",.2f")
-    if lang == "en":
-        return "€" + text
-    return text.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
+    from .i18n import amount
+
+    return amount(value, lang)
 
 
 def sum_amounts(values: list[Decimal] | tuple[Decimal, ...]) -> Decimal:

@@ -25,7 +25,16 @@ if __package__ in (None, ""):  # run as `python benchmarks/run.py`: make the pac
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aid_engine
-from benchmarks import bench_batch, bench_cold, bench_eval, bench_lock, bench_reference, bench_store, synthetic
+from benchmarks import (
+    bench_batch,
+    bench_cold,
+    bench_eval,
+    bench_lock,
+    bench_reference,
+    bench_server,
+    bench_store,
+    synthetic,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ENV = "AID_ENGINE_TEST_PG_URL"
@@ -102,7 +111,8 @@ def _versions(*modules: str) -> dict[str, str]:
 
 
 def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, log: Any,
-            pg_url: str | None = None, peak_rows: int = 0, only_store: bool = False) -> dict[str, Any]:
+            pg_url: str | None = None, peak_rows: int = 0, only_store: bool = False,
+            skip_server: bool = False) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     log(f"generating {n:,} synthetic declarations (seed {seed})")
     data = synthetic.Synthetic.generate(n, seed)
@@ -135,6 +145,9 @@ def measure(n: int, seed: int, plain_n: int, skip_batch: bool, skip_pg: bool, lo
         figures["postgresql_run"] = bool(pg_url)
     log("cold start")
     figures.update(bench_cold.run())
+    if not skip_server:
+        log("the server (aid-engine serve)")
+        figures.update(bench_server.run(log=log))
     return figures
 
 
@@ -242,6 +255,7 @@ def report(n: int, figures: dict[str, Any]) -> list[dict[str, Any]]:
     add(f"cold start: {cold['command']} (median of {cold['runs']})", cold["seconds"], "s", f"< {COLD_TARGET_S}",
         _met(cold["seconds"], COLD_TARGET_S, False))
     add("  python -c pass, for scale", figures["cold_start_python"]["seconds"], "s")
+    bench_server.add_rows(figures, add)
     return rows
 
 
@@ -274,10 +288,12 @@ def _store_rows(figures: dict[str, Any], add: Any) -> None:
 def _format(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
-    if unit in ("decisions/s", "rows/s", "declarations/s"):
+    if unit in ("decisions/s", "rows/s", "declarations/s", "requests/s"):
         return f"{value:,.0f}"
     if unit == "s":
         return f"{value:.3f}"
+    if unit == "ms":
+        return f"{value:.1f}"
     if unit in ("MB", "writers"):
         return f"{value:,.1f}"
     if unit == "bytes":
@@ -317,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-store", action="store_true",
                         help="measure only issue 11's store figures (batch beside raw write, bytes, --peak-rows)")
     parser.add_argument("--skip-batch", action="store_true", help="skip the batch runs (SQLite and PostgreSQL)")
+    parser.add_argument("--skip-server", action="store_true", help="skip the server (aid-engine serve)")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
@@ -328,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
 
     info = machine()
     figures = measure(args.n, args.seed, args.plain_n, args.skip_batch, args.skip_pg, log, args.pg, args.peak_rows,
-                      args.only_store)
+                      args.only_store, args.skip_server)
     rows = report(args.n, figures)
     print_table(info, rows)
     if not args.skip_batch and not figures.get("postgresql_run"):

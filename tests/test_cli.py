@@ -62,12 +62,24 @@ def test_check_prints_a_granted_decision_in_french(write: Callable[..., str]) ->
     assert result.stderr == ""
 
 
-def test_check_prints_reasons_with_their_article_and_what_would_change(write: Callable[..., str]) -> None:
+def test_check_prints_reasons_with_their_article_and_the_recourse_without_codes(write: Callable[..., str]) -> None:
     result = run("check", write(revenu_brut_global="40000.00", work_study_contract=True))
     assert result.exit_code == 0
     out = flat(result.stdout)
-    for words in ("REFUSÉE", "work_study_contract", "contrat d'apprentissage", "income_above_ceiling",
-                  "Décret n° 2017-548 du 14 avril 2017", "art. 2", "35 086,00 €", "4 914,00 €"):
+    for words in ("REFUSÉE", "contrat d'apprentissage", "Décret n° 2017-548 du 14 avril 2017", "art. 2",
+                  "Que faire ?", "recours gracieux", "tribunal administratif", "deux mois"):
+        assert words in out, words
+    # No code in the French view (they stay in --json); no counterfactual where income cannot change the outcome.
+    for code in ("work_study_contract", "income_above_ceiling", "Ce qui changerait", "4 914,00 €"):
+        assert code not in out, code
+    english = flat(run("check", write(revenu_brut_global="40000.00", work_study_contract=True), "--lang",
+                       "en").stdout)
+    assert "work_study_contract" in english and "income_above_ceiling" in english
+
+
+def test_check_shows_what_would_change_a_refusal_for_income_alone(write: Callable[..., str]) -> None:
+    out = flat(run("check", write(revenu_brut_global="40000.00")).stdout)
+    for words in ("REFUSÉE", "Ce qui changerait la décision :", "35 086,00 €", "4 914,00 €"):
         assert words in out, words
 
 
@@ -82,7 +94,9 @@ def test_check_review_says_the_amounts_are_provisional(write: Callable[..., str]
     result = run("check", write(income_year=2021))
     assert result.exit_code == 0
     out = flat(result.stdout)
-    assert "À REVOIR" in out and "income_year_mismatch" in out and "provisoires" in out and "6 335,00 €" in out
+    assert "À REVOIR" in out and "provisoires" in out and "6 335,00 €" in out
+    assert "income_year_mismatch" not in out
+    assert "Que faire ?" in out and "avis d'imposition des revenus de 2022" in out
 
 
 def test_check_in_english(write: Callable[..., str]) -> None:
@@ -149,10 +163,12 @@ def test_bad_input_exits_2_naming_the_field_on_stderr(write: Callable[..., str],
 def test_bad_standard_input_exits_2_naming_stdin() -> None:
     result = run("check", "-", input="[1, 2]")
     assert result.exit_code == 2
-    assert "<stdin>" in result.stderr and "not one object" in result.stderr
+    assert "<stdin>" in result.stderr and "pas un objet" in result.stderr
+    english = run("check", "-", "--lang", "en", input="[1, 2]")
+    assert "<stdin>" in english.stderr and "not one object" in english.stderr
 
 
-@pytest.mark.parametrize(("content", "words"), [(b"\xff\xfe", ["UTF-8"]), (b'{"learner_id": ', ["line 1", "JSON"])])
+@pytest.mark.parametrize(("content", "words"), [(b"\xff\xfe", ["UTF-8"]), (b'{"learner_id": ', ["ligne 1", "JSON"])])
 def test_a_file_that_is_not_a_json_object_exits_2_naming_the_position(tmp_path: Path, content: bytes,
                                                                      words: list[str]) -> None:
     path = tmp_path / "broken.json"
@@ -166,7 +182,7 @@ def test_a_file_that_is_not_a_json_object_exits_2_naming_the_position(tmp_path: 
 def test_a_missing_file_exits_2(tmp_path: Path) -> None:
     result = run("check", str(tmp_path / "absent.json"))
     assert result.exit_code == 2
-    assert "absent.json" in result.stderr and "no such file" in result.stderr
+    assert "absent.json" in result.stderr and "fichier introuvable" in result.stderr
     assert result.stdout == ""
 
 
@@ -189,7 +205,7 @@ def test_explain_prints_the_trace_rule_by_rule(write: Callable[..., str]) -> Non
     out = result.stdout
     for words in ("Trace de la décision", "period.academic_year", "gate.training_labelled", "gate.residence",
                   "income.year<2024-2025>", "points.distance<2024-2025>", "points.children<2024-2025>",
-                  "bareme.row<2024-2025>", "row 17 used for 20", "bareme.echelon<2024-2025>", "decision.status",
+                  "bareme.row<2024-2025>", "ligne 17 utilisée pour 20", "bareme.echelon<2024-2025>", "decision.status",
                   "amount.total<2024-2025>", "ACCORDÉE"):
         assert words in out, words
 
@@ -300,8 +316,8 @@ ANSWERS = [
     "FAB-1",         # fabrique_id
     "unqualified",   # profile
     "other",         # nationality
+    "non",           # international_protection (asked first: a protection makes the years unneeded)
     "3",             # residence_years
-    "non",           # international_protection
     "oui",           # own_tax_return
     "7992",          # revenu_brut_global
     "2022",          # income_year
@@ -317,7 +333,7 @@ ANSWERS = [
 def test_check_interactive_asks_each_field_and_asks_again_after_a_wrong_answer() -> None:
     result = run("check", "--interactive", input="\n".join(ANSWERS) + "\n")
     assert result.exit_code == 0, result.stderr
-    assert "application_date" in result.stderr
+    assert "n'est pas une date du calendrier" in result.stderr
     assert result.stderr.count("Date de la demande") == 2  # the questions go to stderr
     out = flat(result.stdout)
     assert "ACCORDÉE" in out and "L-0042" in out and "4 889,00 €" not in out and "5 506,00 €" in out

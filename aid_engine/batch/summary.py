@@ -51,8 +51,39 @@ class Summary:
         """(échelon, count) of one status, from 0bis to 7, échelons with no decision left out."""
         return [(e, self.by_echelon[(status, e)]) for e in ECHELONS if self.by_echelon[(status, e)]]
 
-    def lines(self) -> list[str]:
-        """The summary as text lines (no declaration value in them)."""
+    def lines(self, lang: str | None = None) -> list[str]:
+        """The summary as text lines (no declaration value in them), in `lang` (default: $AID_ENGINE_LANG, else
+        French), amounts written as a person reads them."""
+        import os
+
+        from ..i18n import LANG_ENV, amount, count, lang_of, status_label, t
+
+        if lang is None:
+            try:
+                lang = lang_of(os.environ.get(LANG_ENV))
+            except ValueError:
+                lang = "fr"
+        if lang == "en":
+            return self._english_lines()
+        out = [t("batch.decided", lang, decided=count(self.decided), rejected=count(self.rejected))]
+        for status in STATUSES:
+            text = f"  {status_label(status, lang)} : {count(self.by_status[status])}"
+            if status != "refused":
+                key = "batch.total" if status == "granted" else "batch.provisional_total"
+                text += "   " + t(key, lang, v=amount(self.total(status), lang))
+            out.append(t("batch.raw", lang, text=text))
+            echelons = self.echelon_rows(status)
+            if echelons:
+                listed = ", ".join(f"{'0 bis' if e == '0bis' else e} : {count(n)}" for e, n in echelons)
+                out.append(t("batch.by_echelon", lang, listed=listed))
+        for r in self.first_rejections:
+            out.append(t("batch.rejected_line", lang, line=r.line, learner=r.learner_id or "?",
+                         fields=", ".join(r.fields)))
+        if self.rejected > len(self.first_rejections):
+            out.append(t("batch.more_rejected", lang, n=count(self.rejected - len(self.first_rejections))))
+        return out
+
+    def _english_lines(self) -> list[str]:
         out = [f"decided: {self.decided}   rejected: {self.rejected}"]
         for status in STATUSES:
             count = self.by_status[status]

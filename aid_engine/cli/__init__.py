@@ -19,12 +19,15 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import AidEngineError, AuditChainBroken, StoreError
+from ..i18n import error_text, t
+from .lang import h, run_lang
 
 # typer ≥ 0.29 carries its own copy of click: reach its exception base through a public class.
 _USAGE_ERRORS: tuple[type[BaseException], ...] = tuple(
     c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
 )
-_PASS_THROUGH: tuple[type[BaseException], ...] = (typer.Exit, typer.Abort, *_USAGE_ERRORS)
+
+_PASS_THROUGH: tuple[type[BaseException], ...] = (typer.Exit, *_USAGE_ERRORS)
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -40,6 +43,11 @@ def exit_code_of(exc: BaseException) -> int:
     return EXIT_INTERNAL
 
 
+def _args_of(ctx: Any) -> list[str]:
+    """The subcommand's arguments, read before the group hands them on (it clears them)."""
+    return [str(a) for a in (*getattr(ctx, "_protected_args", ()), *ctx.args)]
+
+
 def _debug_requested(ctx: Any) -> bool:
     root = ctx.find_root()
     return bool(root.obj and root.obj.get("debug"))
@@ -49,12 +57,14 @@ class _Group(TyperGroup):
     """Maps the library's errors to exit codes and one-line messages, for every subcommand."""
 
     def invoke(self, ctx: Any) -> Any:
+        args = _args_of(ctx)  # for the run's language (`--lang`, else $AID_ENGINE_LANG, else French)
         try:
             return super().invoke(ctx)
         except _PASS_THROUGH:
             raise
-        except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
+        except (KeyboardInterrupt, typer.Abort):
+            # Ctrl-C (or end of input at a prompt): one line in the run's language, exit 130 as a shell does.
+            typer.echo(t("error.interrupted", run_lang(args)), err=True)
             raise typer.Exit(130) from None
         except BrokenPipeError:
             # The reader went away (`| head`): stop quietly, without a second error when stdout is flushed.
@@ -63,17 +73,19 @@ class _Group(TyperGroup):
         except Exception as exc:  # the one place that turns errors into exit codes
             if _debug_requested(ctx):
                 traceback.print_exc()
+            lang = run_lang(args)
             if isinstance(exc, AidEngineError):
-                typer.echo(f"error: {exc}", err=True)
+                typer.echo(t("error.prefix", lang, message=error_text(exc, lang)), err=True)
             else:
-                typer.echo(f"internal error: {type(exc).__name__} (run with --debug for details)", err=True)
+                typer.echo(t("error.internal", lang, kind=type(exc).__name__), err=True)
             raise typer.Exit(exit_code_of(exc)) from None
 
 
 app = typer.Typer(
     cls=_Group,
     name="aid-engine",
-    help="Décide l'aide aux apprenants de la Grande École du numérique (décret n° 2017-548).",
+    help=h("Décide l'aide aux apprenants de la Grande École du numérique (décret n° 2017-548).",
+           "Decides the Grande École du numérique learner aid (décret n° 2017-548)."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -85,7 +97,8 @@ app = typer.Typer(
 @app.callback()
 def _root(
     ctx: typer.Context,
-    debug: bool = typer.Option(False, "--debug", help="Show a traceback on an internal error."),
+    debug: bool = typer.Option(False, "--debug", help=h("Montre la trace Python d'une erreur interne.",
+                                                        "Show a traceback on an internal error.")),
 ) -> None:
     ctx.obj = {"debug": debug}
 

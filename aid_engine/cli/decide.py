@@ -11,12 +11,18 @@ import typer
 
 from ..errors import DeclarationError, InputFileError
 from ..models import Decision, Declaration
+from .lang import h
 from .rules import rulebook
 
-LangOption = Annotated[str, typer.Option("--lang", help="Language of the answer: fr or en.")]
-RulesOption = Annotated[
-    Path | None, typer.Option("--rules", help="Rules directory (default: the project's rules/).")
-]
+_FILE_HELP = h("Fichier JSON de la déclaration, ou - pour l'entrée standard.",
+               "Declaration JSON file, or - for standard input.")
+
+LangOption = Annotated[str | None, typer.Option("--lang", help=h(
+    "Langue de la réponse : fr ou en (défaut : $AID_ENGINE_LANG, sinon fr).",
+    "Language of the answer: fr or en (default: $AID_ENGINE_LANG, else fr)."))]
+RulesOption = Annotated[Path | None, typer.Option("--rules", help=h(
+    "Dossier de règles (défaut : $AID_ENGINE_RULES, sinon les règles installées avec le paquet).",
+    "Rules directory (default: $AID_ENGINE_RULES, else the rules installed with the package)."))]
 
 
 def read_input(path: str) -> bytes:
@@ -45,38 +51,64 @@ def decide(declaration: Declaration, rules: Path | None, lang: str) -> Decision:
     return evaluate(declaration, rulebook(rules), lang=as_lang(lang))
 
 
-def _check_lang(lang: str) -> str:
-    if lang not in ("fr", "en"):
-        raise typer.BadParameter("must be fr or en", param_hint="--lang")
-    return lang
+def expected_income_year(decision: Decision, rules: Path | None) -> int | None:
+    """The income year the rules expect for the decision's academic year (for « Que faire ? » on a review)."""
+    try:
+        return int(rulebook(rules).year(decision.academic_year).expected_income_year)
+    except Exception:  # a year the rules no longer hold: the screen then says « the expected year »
+        return None
+
+
+def _check_lang(lang: str | None) -> str:
+    """`--lang`, else $AID_ENGINE_LANG, else French; anything but fr or en is a usage error."""
+    import os
+
+    from ..i18n import LANG_ENV, lang_of
+
+    try:
+        return lang_of(lang, os.environ.get(LANG_ENV))
+    except ValueError:
+        raise typer.BadParameter("fr | en", param_hint="--lang / $" + LANG_ENV) from None
 
 
 def check(
-    file: Annotated[str | None, typer.Argument(help="Declaration JSON file, or - for standard input.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the decision JSON (output contract) only.")] = False,
-    lang: LangOption = "fr",
-    interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Ask the fields one by one.")] = False,
+    file: Annotated[str | None, typer.Argument(help=_FILE_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=h(
+        "N'affiche que la décision en JSON (le contrat de sortie).",
+        "Print the decision JSON (output contract) only."))] = False,
+    lang: LangOption = None,
+    interactive: Annotated[bool, typer.Option("--interactive", "-i", help=h(
+        "Pose les questions une à une, chaque réponse vérifiée aussitôt.",
+        "Ask the fields one by one, each answer checked at once."))] = False,
     rules: RulesOption = None,
-    save: Annotated[bool, typer.Option("--save", help="Store the decision with its audit record.")] = False,
-    db: Annotated[str | None, typer.Option("--db", help="With --save: database URL (default: $AID_ENGINE_DB, "
-                                                        "else sqlite:///aid_engine.db).")] = None,
-    operator: Annotated[str | None, typer.Option("--operator", help="With --save: who decides, for the audit "
-                                                                    "trail (default: the OS user).")] = None,
-    key: Annotated[Path | None, typer.Option("--key", help="With --save: sign a checkpoint after it (default: "
-                                             "$AID_ENGINE_SIGNING_KEY).")] = None,
-    checkpoint_out: Annotated[Path | None, typer.Option(
-        "--checkpoint-out", help="With --save: also write that checkpoint to this file.")] = None,
+    save: Annotated[bool, typer.Option("--save", help=h(
+        "Enregistre la décision avec son enregistrement d'audit.",
+        "Store the decision with its audit record."))] = False,
+    db: Annotated[str | None, typer.Option("--db", help=h(
+        "Avec --save : URL de la base (défaut : $AID_ENGINE_DB, sinon sqlite:///aid_engine.db).",
+        "With --save: database URL (default: $AID_ENGINE_DB, else sqlite:///aid_engine.db)."))] = None,
+    operator: Annotated[str | None, typer.Option("--operator", help=h(
+        "Avec --save : qui décide, pour la piste d'audit (défaut : l'utilisateur du système).",
+        "With --save: who decides, for the audit trail (default: the OS user)."))] = None,
+    key: Annotated[Path | None, typer.Option("--key", help=h(
+        "Avec --save : signe ensuite un point de contrôle (défaut : $AID_ENGINE_SIGNING_KEY).",
+        "With --save: sign a checkpoint after it (default: $AID_ENGINE_SIGNING_KEY)."))] = None,
+    checkpoint_out: Annotated[Path | None, typer.Option("--checkpoint-out", help=h(
+        "Avec --save : écrit aussi ce point de contrôle dans ce fichier.",
+        "With --save: also write that checkpoint to this file."))] = None,
 ) -> None:
     """Décide une déclaration : statut, échelon, montants, motifs et ce qui changerait la décision."""
     lang = _check_lang(lang)
     if not save and (db is not None or operator is not None or key is not None or checkpoint_out is not None):
-        raise typer.BadParameter("--db, --operator, --key and --checkpoint-out go with --save", param_hint="--save")
+        raise typer.BadParameter(h("--db, --operator, --key et --checkpoint-out vont avec --save",
+                                   "--db, --operator, --key and --checkpoint-out go with --save"), param_hint="--save")
     if interactive:
         from .interactive import ask_declaration
 
-        declaration = ask_declaration(lang)
+        declaration = ask_declaration(lang, rulebook(rules))
     elif file is None:
-        raise typer.BadParameter("give a declaration FILE, - for standard input, or --interactive",
+        raise typer.BadParameter(h("donnez un fichier de déclaration, - pour l'entrée standard, ou --interactive",
+                                   "give a declaration FILE, - for standard input, or --interactive"),
                                  param_hint="FILE")
     else:
         declaration = read_declaration(file)
@@ -90,7 +122,7 @@ def check(
 
     from .render import print_decision
 
-    print_decision(decision, Console(), lang)
+    print_decision(decision, Console(), lang, expected_income_year=expected_income_year(decision, rules))
 
 
 def save_decision(declaration: Declaration, decision: Decision, db: str | None, operator: str | None,
@@ -108,13 +140,15 @@ def save_decision(declaration: Declaration, decision: Decision, db: str | None, 
         checkpoint_at_end(store, signer, checkpoint_out)
     finally:
         store.close()
-    state = "saved as" if saved.created else "already stored as"
-    typer.echo(f"{state} decision {saved.decision_id} in {store.shown_url}", err=True)
+    from ..i18n import t
+
+    said = "save.saved" if saved.created else "save.already"
+    typer.echo(t(said, lang, id=saved.decision_id, where=store.shown_url), err=True)
 
 
 def explain(
-    file: Annotated[str | None, typer.Argument(help="Declaration JSON file, or - for standard input.")] = None,
-    lang: LangOption = "fr",
+    file: Annotated[str | None, typer.Argument(help=_FILE_HELP)] = None,
+    lang: LangOption = None,
     rules: RulesOption = None,
     decision_id: Annotated[int | None, typer.Option(
         "--decision", help="A stored decision: its trace as it was at decision time.")] = None,
@@ -139,18 +173,18 @@ def explain(
     from .render import print_decision, print_trace
 
     console = Console()
-    print_trace(decision, console, lang)
-    print_decision(decision, console, lang)
+    print_trace(decision, console, lang, rulebook(rules))
+    print_decision(decision, console, lang, expected_income_year=expected_income_year(decision, rules))
 
 
 def schema(
-    which: Annotated[str, typer.Argument(help="declaration or decision")],
+    which: Annotated[str, typer.Argument(help="declaration | decision")],
 ) -> None:
-    """Print the JSON Schema of the input (declaration) or output (decision) contract."""
+    """Affiche le schéma JSON du contrat d'entrée (declaration) ou de sortie (decision)."""
     from ..schemas import schema_of
 
     if which not in ("declaration", "decision"):
-        raise typer.BadParameter("must be declaration or decision", param_hint="WHICH")
+        raise typer.BadParameter("declaration | decision", param_hint="WHICH")
     typer.echo(json.dumps(schema_of(which), ensure_ascii=False, indent=2))
 
 

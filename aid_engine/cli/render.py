@@ -1,11 +1,16 @@
-"""Showing a decision to a person: status, échelon, amounts, reasons with their article, what would change.
+"""Showing a decision to a person: status, échelon, amounts, reasons with their article, what would change, what
+to do next; and its trace, step by step.
 
-French by default, English with `lang="en"`.  Only formatting: the words of reasons come from the rules.
+French by default, English with `lang="en"`; every word comes from `aid_engine.i18n` or from the rules (the
+reasons' messages and labels).  The French view shows no code (reason codes stay in `--json`); what would change
+the decision is shown only where income or points could change it (a granted decision, or a refusal for income
+alone).  Lines wrap at the terminal's width with their indent kept.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -15,158 +20,229 @@ from rich.table import Table
 from rich.text import Text
 
 from ..explain import next_echelon_up
+from ..i18n import CHOICE_LABELS, FIELD_LABELS, MESSAGES, amount, choice_label, date_text, status_label, t, yes_no
 from ..models import Decision
-from ..money import display
 
-_WORDS: dict[str, dict[str, str]] = {
-    "fr": {
-        "granted": "ACCORDÉE",
-        "refused": "REFUSÉE",
-        "review": "À REVOIR",
-        "title": "Décision — aide Grande École du numérique",
-        "learner": "Apprenant",
-        "year": "Année universitaire",
-        "echelon": "Échelon",
-        "points": "Points de charge",
-        "annual": "Montant annuel (10 mois)",
-        "monthly": "Mensualité",
-        "months": "Mois de formation payés",
-        "total": "Total",
-        "none": "aucun",
-        "reasons": "Motifs",
-        "no_reason": "Toutes les conditions sont remplies.",
-        "what_if": "Ce qui changerait la décision",
-        "ceiling_current": "Plafond de l'échelon actuel : revenu brut global jusqu'à {v}",
-        "next_rbg": "Échelon supérieur ({e}) avec un revenu brut global jusqu'à {v}",
-        "next_points": "ou avec {n} point(s) de charge de plus, au même revenu",
-        "no_next_points": "aucun nombre de points de charge n'y suffit au même revenu",
-        "top": "Échelon 7 : l'échelon le plus élevé est atteint",
-        "excess": "Le revenu dépasse le plafond de l'échelon 0 bis de {v}",
-        "provisional": "montants provisoires, à confirmer après revue",
-        "ruleset": "Règles",
-        "rule": "Règle",
-        "expression": "Expression",
-        "inputs": "Valeurs lues",
-        "result": "Résultat",
-        "trace": "Trace de la décision",
-    },
-    "en": {
-        "granted": "GRANTED",
-        "refused": "REFUSED",
-        "review": "TO REVIEW",
-        "title": "Decision — Grande École du numérique aid",
-        "learner": "Learner",
-        "year": "Academic year",
-        "echelon": "Échelon",
-        "points": "Points de charge",
-        "annual": "Annual amount (10 months)",
-        "monthly": "Monthly instalment",
-        "months": "Training months paid",
-        "total": "Total",
-        "none": "none",
-        "reasons": "Reasons",
-        "no_reason": "Every condition is met.",
-        "what_if": "What would change the decision",
-        "ceiling_current": "Ceiling of the current échelon: revenu brut global up to {v}",
-        "next_rbg": "Next échelon up ({e}) with a revenu brut global up to {v}",
-        "next_points": "or with {n} more point(s) de charge at the same income",
-        "no_next_points": "no number of points de charge reaches it at the same income",
-        "top": "Échelon 7: the highest échelon is reached",
-        "excess": "The income is above the échelon 0 bis ceiling by {v}",
-        "provisional": "provisional amounts, to confirm after review",
-        "ruleset": "Rules",
-        "rule": "Rule",
-        "expression": "Expression",
-        "inputs": "Values read",
-        "result": "Result",
-        "trace": "Decision trace",
-    },
-}
 _COLOURS = {"granted": "green", "refused": "red", "review": "yellow"}
+# The conditions that income or points can change; any other reason is a gate that no income or point changes.
+_INCOME_REASONS = ("income_above_ceiling",)
+_REVIEW_REASONS = ("income_year_mismatch",)
 
 
 def words(lang: str) -> dict[str, str]:
-    return _WORDS["en" if lang == "en" else "fr"]
+    """The screen's words in `lang` by short key, headings without their colon (the web desk's pages read them)."""
+    out = {key.split(".", 1)[1]: t(key, lang).rstrip(" :\u00a0") for key in MESSAGES
+           if key.startswith("screen.") and "{" not in MESSAGES[key][0]}
+    out |= {key.split(".", 1)[1]: t(key, lang) for key in ("trace.inputs", "trace.result", "trace.expression")}
+    out |= {s: t(f"status.{s}.title", lang) for s in _COLOURS}
+    out |= {"none": t("echelon.none", lang), "rule": t("word.rule", lang), "ruleset": t("word.ruleset", lang),
+            "trace": t("word.trace", lang)}
+    return out
 
 
 def echelon_label(echelon: str | None, lang: str) -> str:
     if echelon is None:
-        return words(lang)["none"]
+        return t("echelon.none", lang)
     return "0 bis" if echelon == "0bis" else echelon
 
 
 def _money(value: Decimal | None, lang: str) -> str:
-    return display(value, lang) if value is not None else "—"
+    return amount(value, lang) if value is not None else "—"
+
+
+def income_could_change(decision: Decision) -> bool:
+    """Whether income or points de charge could change the outcome: granted, or refused for income alone."""
+    codes = {r.code for r in decision.reasons}
+    if decision.status == "granted":
+        return True
+    return decision.status == "refused" and bool(codes) and codes <= set(_INCOME_REASONS)
 
 
 def what_if_lines(decision: Decision, lang: str) -> list[str]:
-    """The counterfactuals as sentences."""
-    w = words(lang)
+    """The counterfactuals as sentences, where income or points could change the outcome (else none)."""
+    if not income_could_change(decision):
+        return []
     cf = decision.counterfactuals
     lines = []
-    if cf.rbg_ceiling_current is not None:
-        lines.append(w["ceiling_current"].format(v=_money(cf.rbg_ceiling_current, lang)))
+    if cf.rbg_ceiling_current is not None and cf.echelon_reached is not None:
+        lines.append(t("screen.ceiling_current", lang, e=echelon_label(cf.echelon_reached, lang),
+                       v=_money(cf.rbg_ceiling_current, lang)))
     up = next_echelon_up(cf.echelon_reached)
     if cf.rbg_for_next_echelon is not None and up is not None:
-        lines.append(w["next_rbg"].format(e=echelon_label(up, lang), v=_money(cf.rbg_for_next_echelon, lang)))
-        if cf.points_for_next_echelon is not None:
-            lines.append("  " + w["next_points"].format(n=cf.points_for_next_echelon))
+        line = t("screen.next_rbg", lang, e=echelon_label(up, lang), v=_money(cf.rbg_for_next_echelon, lang))
+        n = cf.points_for_next_echelon
+        if n is not None:
+            line += t("screen.next_points", lang, n=n, s="s" if n > 1 else "")
         else:
-            lines.append("  " + w["no_next_points"])
+            line += t("screen.no_next_points", lang)
+        lines.append(line)
     elif cf.rbg_ceiling_current is not None:
-        lines.append(w["top"])
+        lines.append(t("screen.top", lang))
     if cf.rbg_excess_over_0bis is not None:
-        lines.append(w["excess"].format(v=_money(cf.rbg_excess_over_0bis, lang)))
+        lines.append(t("screen.excess", lang, v=_money(cf.rbg_excess_over_0bis, lang)))
     return lines
 
 
-def print_decision(decision: Decision, console: Console, lang: str = "fr") -> None:
+def todo_lines(decision: Decision, lang: str, expected_income_year: int | None = None) -> list[str]:
+    """« Que faire ? »: the document to ask for on a review, the recourse on a refusal, the next step on a grant."""
+    if decision.status == "review":
+        if expected_income_year is not None:
+            return [t("screen.todo.review", lang, year=expected_income_year)]
+        return [t("screen.todo.review_any", lang)]
+    if decision.status == "granted":
+        return [t("screen.todo.granted", lang), t("screen.todo.recourse", lang)]
+    return [t("screen.todo.recourse", lang)]
+
+
+def _hanging(console: Console, bullet: str, text: Text | str, indent: int = 2) -> None:
+    """`bullet` then `text`, wrapped lines indented under the text, not under the bullet."""
+    grid = Table.grid()
+    grid.add_column(width=indent + len(bullet), no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(" " * indent + bullet, text)
+    console.print(grid)
+
+
+def print_decision(decision: Decision, console: Console, lang: str = "fr", *,
+                   expected_income_year: int | None = None) -> None:
     """The readable decision for a person at a desk."""
-    w = words(lang)
-    status = Text(w[decision.status], style=f"bold {_COLOURS[decision.status]}")
+    status = Text(t(f"status.{decision.status}.title", lang), style=f"bold {_COLOURS[decision.status]}")
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_row(w["learner"], decision.learner_id)
-    table.add_row(w["year"], decision.academic_year)
-    table.add_row(w["echelon"], echelon_label(decision.echelon, lang))
-    table.add_row(w["points"], str(decision.points_de_charge))
-    table.add_row(w["annual"], display(decision.annual_amount, lang))
-    table.add_row(w["monthly"], display(decision.monthly_amount, lang))
-    table.add_row(w["months"], str(decision.months))
-    table.add_row(w["total"], display(decision.total_amount, lang))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    table.add_row(t("screen.learner", lang), decision.learner_id)
+    table.add_row(t("screen.year", lang), decision.academic_year)
+    table.add_row(t("screen.echelon", lang), echelon_label(decision.echelon, lang))
+    table.add_row(t("screen.points", lang), str(decision.points_de_charge))
+    table.add_row(t("screen.annual", lang), amount(decision.annual_amount, lang))
+    table.add_row(t("screen.monthly", lang), amount(decision.monthly_amount, lang))
+    table.add_row(t("screen.months", lang), str(decision.months))
+    table.add_row(t("screen.total", lang), amount(decision.total_amount, lang))
     if decision.status == "review" and decision.echelon is not None:
-        table.add_row("", Text(w["provisional"], style="yellow"))
-    console.print(Panel(table, title=Text.assemble(w["title"], " — ", status), expand=False))
-    console.print(Text(w["reasons"], style="bold"))
+        table.add_row("", Text(t("screen.provisional", lang), style="yellow"))
+    console.print(Panel(table, title=Text.assemble(t("screen.title", lang), " — ", status), expand=False))
+    console.print(Text(t("screen.reasons", lang), style="bold"))
     if not decision.reasons:
-        console.print("  " + w["no_reason"])
+        _hanging(console, "", t("screen.no_reason", lang))
     for reason in decision.reasons:
-        console.print(Text.assemble("  • ", (reason.code, "bold"), " — ", reason.message))
-        console.print(Text("    " + reason.legal_ref, style="dim"))
+        text = Text(reason.message) if lang != "en" else Text.assemble((reason.code, "bold"), " — ", reason.message)
+        text.append("\n")
+        text.append(reason.legal_ref, style="dim")
+        _hanging(console, "• ", text)
     lines = what_if_lines(decision, lang)
     if lines:
-        console.print(Text(w["what_if"], style="bold"))
+        console.print(Text(t("screen.what_if", lang), style="bold"))
         for line in lines:
-            console.print("  " + line)
-    console.print(Text(f"{w['ruleset']}: {decision.ruleset.id} ({decision.ruleset.sha256[:12]}…), "
-                       f"aid_engine {decision.engine_version}", style="dim"))
+            _hanging(console, "• ", line)
+    console.print(Text(t("screen.todo", lang), style="bold"))
+    for line in todo_lines(decision, lang, expected_income_year):
+        _hanging(console, "→ ", line)
+    console.print(Text(t("screen.ruleset", lang, id=decision.ruleset.id, sha=decision.ruleset.sha256[:12],
+                         version=decision.engine_version), style="dim"), overflow="fold")
+
+
+# -- the trace ----------------------------------------------------------------------------------------------------
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DECIMAL = re.compile(r"-?\d+\.\d+")
+_AMOUNT_INPUTS = {"revenu_brut_global", "annual_amount", "monthly_amount"}
 
 
 def _cell(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def print_trace(decision: Decision, console: Console, lang: str = "fr") -> None:
-    """The trace as a table: each rule, its expression, what it read, what it gave."""
-    w = words(lang)
-    table = Table(title=f"{w['trace']} — {decision.learner_id}", show_lines=True)
-    table.add_column("#", justify="right")
-    table.add_column(w["rule"], style="bold")
-    table.add_column(w["expression"])
-    table.add_column(w["inputs"])
-    table.add_column(w["result"])
+def _value(value: Any, lang: str, name: str = "") -> str:
+    """A value the trace read or gave, as a person reads it in `lang`."""
+    if lang == "en":
+        return _cell(value)
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return yes_no(value, lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v, lang) for v in value) if value else t("trace.none", lang)
+    if isinstance(value, dict):
+        return " · ".join(f"{echelon_label(str(k), lang)} : {_value(v, lang, 'ceiling')}" for k, v in value.items())
+    if isinstance(value, str):
+        if _ISO_DATE.fullmatch(value):
+            from datetime import date
+
+            return date_text(date.fromisoformat(value), lang)
+        if name in _AMOUNT_INPUTS or name == "ceiling" or _DECIMAL.fullmatch(value):
+            try:
+                number = Decimal(value)
+            except ArithmeticError:
+                return value
+            if name in _AMOUNT_INPUTS or name.startswith("amount."):
+                return amount(number, lang)
+            text = amount(number, lang, currency=False)
+            return text[:-3] if text.endswith(",00") and name == "ceiling" else text
+        if name in CHOICE_LABELS:
+            return choice_label(name, value, lang)
+        if name == "echelon" or value == "0bis":
+            return echelon_label(value, lang)
+        if value in _COLOURS:
+            return status_label(value, lang)
+    return _cell(value)
+
+
+def _input_label(name: str, lang: str) -> str:
+    if lang == "en":
+        return name
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name][0]
+    key = f"input.{name}"
+    return t(key, lang) if key in MESSAGES else name
+
+
+def _step_label(rule: str, lang: str, gate_labels: dict[str, str]) -> str:
+    kind = rule.split("<", 1)[0]
+    if kind in gate_labels:
+        return gate_labels[kind]
+    key = f"rule.{kind}"
+    return t(key, lang) if key in MESSAGES and MESSAGES[key][0] else rule
+
+
+def _gate_labels(book: Any, decision: Decision, lang: str) -> dict[str, str]:
+    """Each gate's rule id → « Condition : not <label> » words from the rules of the decision's year."""
+    if book is None:
+        return {}
+    try:
+        ruleset = book.year(decision.academic_year)
+    except Exception:  # a stored decision whose year the current rules no longer hold: rule ids stay
+        return {}
+    return {g.id: t("trace.gate", lang, label=g.label.get(lang)) for g in ruleset.gates}
+
+
+def print_trace(decision: Decision, console: Console, lang: str = "fr", book: Any = None) -> None:
+    """The trace as a table: each step, what it read, what it gave.
+
+    In French: each step in words (a gate by its label from the rules), its rule id under it, values as a person
+    writes them (dates, amounts, oui/non, statuses); in English: the rule, its expression, values as stored.  Key
+    cells are never cut: long ones fold onto the next line.
+    """
+    gate_labels = _gate_labels(book, decision, lang) if lang != "en" else {}
+    table = Table(title=t("trace.title", lang, learner=decision.learner_id), show_lines=True, expand=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column(t("trace.step", lang), overflow="fold", ratio=3)
+    if lang == "en":
+        table.add_column(t("trace.expression", lang), overflow="fold", ratio=3)
+    table.add_column(t("trace.inputs", lang), overflow="fold", ratio=3)
+    table.add_column(t("trace.result", lang), overflow="fold", ratio=2)
     for number, step in enumerate(decision.trace, 1):
-        inputs = "\n".join(f"{k} = {_cell(v)}" for k, v in step.inputs.items())
-        table.add_row(str(number), step.rule, step.expression, inputs, _cell(step.result))
+        inputs = "\n".join(f"{_input_label(k, lang)} = {_value(v, lang, k)}" for k, v in step.inputs.items())
+        kind = step.rule.split("<", 1)[0]
+        if lang == "en":
+            table.add_row(str(number), Text(step.rule, style="bold"), step.expression, inputs, _cell(step.result))
+            continue
+        if kind.startswith("gate.") and isinstance(step.result, bool):
+            result = t("trace.gate_passes" if step.result else "trace.gate_fails", lang)
+        else:
+            result = _value(step.result, lang, kind)
+        points = step.inputs.get("points_de_charge")
+        if kind == "bareme.row" and isinstance(points, int) and isinstance(step.result, int) and points > step.result:
+            result += " " + t("trace.row_capped", lang, row=step.result, points=points)
+        label = Text(_step_label(step.rule, lang, gate_labels), style="bold")
+        label.append("\n" + step.rule, style="dim")
+        table.add_row(str(number), label, inputs, result)
     console.print(table)

@@ -134,10 +134,14 @@ def batch(
 
 
 def _print_batch(result: BatchResult) -> None:
-    run = result.run
-    how = f"resumed after line {result.resumed_from_line}" if result.resumed_from_line is not None else "done"
-    typer.echo(f"run {run.id} {how}: {run.input_name}, {run.lines_done} lines; {run.decisions_new} new "
-               f"decision(s) stored, {run.rows_decided - run.decisions_new} row(s) already decided in the store")
+    from ..i18n import t
+    from .lang import run_lang
+
+    run, lang = result.run, run_lang()
+    how = (t("run.resumed", lang, line=result.resumed_from_line) if result.resumed_from_line is not None
+           else t("run.done", lang))
+    typer.echo(t("run.head", lang, id=run.id, how=how, name=run.input_name, lines=run.lines_done,
+                 new=run.decisions_new, old=run.rows_decided - run.decisions_new))
     for line in result.summary.lines():
         typer.echo(line)
 
@@ -380,16 +384,25 @@ def recovery(
 
 
 def _print_recovery(recorded: Any) -> None:
-    r = recorded.recovery
-    typer.echo(f"learner {r.learner_id}, decision {r.decision_id}: training {r.training_start_date} → "
-               f"{r.training_end_date}, left on {r.left_on}")
-    typer.echo(f"  instalments paid: {len(r.months_paid)} × {r.monthly_amount} € ({', '.join(r.months_paid)})")
-    undue = ", ".join(r.months_undue) or "none"
-    typer.echo(f"  months after the month of leaving: {len(r.months_undue)} ({undue})")
-    typer.echo(f"  amount owed back: {r.amount_owed} €")
-    state = "recorded as" if recorded.created else "already recorded as"
-    replaced = f", replacing audit record {recorded.replaced}" if recorded.replaced is not None else ""
-    typer.echo(f"  {state} audit record {recorded.record_id}{replaced}")
+    from ..i18n import amount, date_text, t
+    from .lang import run_lang
+
+    r, lang = recorded.recovery, run_lang()
+    if lang == "en":
+        money = {"monthly": f"{r.monthly_amount} €", "owed": f"{r.amount_owed} €"}
+    else:
+        money = {"monthly": amount(r.monthly_amount, lang), "owed": amount(r.amount_owed, lang)}
+    typer.echo(t("recovery.head", lang, learner=r.learner_id, decision=r.decision_id,
+                 start=date_text(r.training_start_date, lang), end=date_text(r.training_end_date, lang),
+                 left=date_text(r.left_on, lang)))
+    typer.echo(t("recovery.paid", lang, n=len(r.months_paid), monthly=money["monthly"],
+                 months=", ".join(r.months_paid)))
+    undue = ", ".join(r.months_undue) or t("trace.none", lang)
+    typer.echo(t("recovery.undue", lang, n=len(r.months_undue), months=undue))
+    typer.echo(t("recovery.owed", lang, owed=money["owed"]))
+    state = t("recovery.recorded" if recorded.created else "recovery.already", lang)
+    replaced = t("recovery.replacing", lang, id=recorded.replaced) if recorded.replaced is not None else ""
+    typer.echo(f"  {state} {recorded.record_id}{replaced}")
 
 
 # -- diff, db ------------------------------------------------------------------------------------------------------

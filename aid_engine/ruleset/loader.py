@@ -326,12 +326,17 @@ def _text(name: str, raw: str | bytes) -> str:
 
 
 def default_rules_dir() -> Path:
-    """`$AID_ENGINE_RULES`, else the project's `rules/` beside the package."""
+    """`$AID_ENGINE_RULES`; else the rules the wheel carries (`aid_engine/rules/`, found through
+    importlib.resources); else, in a source tree or an editable install, the project's `rules/` beside the package."""
     import os
+    from importlib import resources
 
     env = os.environ.get(RULES_ENV)
     if env:
         return Path(env)
+    packaged = resources.files("aid_engine") / "rules"
+    if isinstance(packaged, Path) and (packaged / BASE_FILE).is_file():
+        return packaged
     return Path(__file__).resolve().parent.parent.parent / "rules"
 
 

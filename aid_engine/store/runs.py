@@ -182,8 +182,8 @@ def lines_digest(connection: Connection, run_id: int) -> str:
     """The digest of a run's (line, decision id) pairs, in line order (`records.LinesDigest`)."""
     digest = LinesDigest()
     c = batch_lines.c
-    rows = connection.execution_options(yield_per=5000).execute(
-        select(c.line, c.decision_id).where(c.run_id == run_id).order_by(c.line))
+    rows = connection.execute(  # streamed: the statement's option, not the connection's (it is shared)
+        select(c.line, c.decision_id).where(c.run_id == run_id).order_by(c.line).execution_options(yield_per=5000))
     for line, decision_id in rows:
         digest.add(int(line), int(decision_id))
     return digest.hexdigest()

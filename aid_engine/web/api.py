@@ -9,6 +9,7 @@ nothing), a POST only the token.  Bodies are never logged.
 from __future__ import annotations
 
 import json
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -44,13 +45,31 @@ def json_response(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status_code=status, media_type=JSON_TYPE)
 
 
-def authenticated(request: Request) -> User:
+TOKEN_TTL = 1.0  # seconds a token's user is remembered: a revoked token is refused within this time
+_CACHE_MAX = 4096
+
+
+def user_of_bearer(server: Server, token: str) -> User | None:
+    """The active user of a token, remembered for `TOKEN_TTL` seconds (the store is asked at most once a second
+    per token, not on every request)."""
+    now = time.monotonic()
+    cached = server.tokens.get(token)
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    user = user_of_token(server.store.engine, token)
+    if len(server.tokens) >= _CACHE_MAX:
+        server.tokens.clear()
+    server.tokens[token] = (user, now + TOKEN_TTL)
+    return user
+
+
+async def authenticated(request: Request) -> User:
     """The user of a request: its Bearer token, or (GET only) its signed session cookie; else 401."""
     server = server_of(request)
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")
-        user = user_of_token(server.store.engine, token.strip()) if scheme.lower() == "bearer" and token else None
+        user = user_of_bearer(server, token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         if user is None:
             raise unauthorized()
         return user
@@ -65,7 +84,7 @@ def authenticated(request: Request) -> User:
 def allowed(permission: Permission) -> Any:
     """A dependency: the authenticated user, who must hold `permission` (else 403)."""
 
-    def dependency(user: Annotated[User, Depends(authenticated)]) -> User:
+    async def dependency(user: Annotated[User, Depends(authenticated)]) -> User:
         require(user, permission)
         return user
 

@@ -14,6 +14,7 @@ from .security import AttemptLimiter, Signer
 if TYPE_CHECKING:
     from ..ruleset import RuleBook
     from ..store import Store
+    from ..store.users import User
     from .batches import BatchJobs
     from .notice import NoticeRules
 
@@ -33,6 +34,7 @@ class Server:
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="aid-engine-serve-")))
     secure_cookies: bool = False
     jobs: Any = None  # BatchJobs, made by create_app
+    tokens: dict[str, tuple[User | None, float]] = field(default_factory=dict)  # see api.TOKEN_TTL
     notice: NoticeRules = None  # type: ignore[assignment]  # read by create_app
 
     @property

@@ -165,6 +165,39 @@ def verify(request: Request) -> dict[str, Any]:
             "purges": chain.purges, "head_hash": chain.head_hash}
 
 
+def checkpoint_of(request: Request) -> dict[str, Any] | None:
+    from ..audit.log import latest_note
+
+    store = server_of(request).store
+    with store.errors("read the latest checkpoint"), store.engine.connect() as connection:
+        latest = latest_note(connection)
+    return None if latest is None else {"checkpoint_id": latest[0], "note": latest[1]}
+
+
+@router.get("/audit/checkpoint", summary="The store's latest signed checkpoint (C2SP tlog-checkpoint note)")
+def get_checkpoint(request: Request, user: Annotated[User, allowed("audit")]) -> Response:
+    found = checkpoint_of(request)
+    if found is None:
+        raise ApiError(404, {"error": "no_checkpoint", "message": "the store has no checkpoint yet "
+                                                                  "(aid-engine audit checkpoint)"})
+    return json_response(found)
+
+
+@router.get("/decisions/{decision_id}/proof", summary="The inclusion proof of a stored decision (audit prove)")
+def get_proof(decision_id: int, request: Request, user: Annotated[User, allowed("read")]) -> Response:
+    """The proof that the decision's audit record is in the latest checkpoint; 404 before a checkpoint covers it."""
+    from ..audit.log import prove
+    from ..errors import StoreError
+    from .reading import decision_for
+
+    server = server_of(request)
+    decision_for(server.store, user, decision_id)
+    try:
+        return json_response(prove(server.store.engine, decision_id))
+    except StoreError as exc:
+        raise ApiError(404, {"error": "no_proof", "message": str(exc)[:300]}) from None
+
+
 @router.post("/audit/verify", response_model=VerifyOut, summary="Verify the audit trail (`aid-engine audit verify`)")
 def post_verify(request: Request, user: Annotated[User, allowed("audit")]) -> Response:
     return json_response(verify(request))
@@ -273,8 +306,9 @@ def mount(app: FastAPI) -> None:
 
 
 def last_checkpoint(request: Request) -> dict[str, Any] | None:
-    """The store's last signed checkpoint, when this release keeps checkpoints (None otherwise)."""
-    return None
+    """The store's last signed checkpoint, for the audit page (None when there is none yet)."""
+    found = checkpoint_of(request)
+    return None if found is None else {"text": found["note"], "id": found["checkpoint_id"]}
 
 
 __all__ = ["REPORT_CSP", "mount", "router"]

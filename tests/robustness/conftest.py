@@ -46,3 +46,10 @@ def write_file(tmp_path: Path) -> Callable[[str, bytes], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This suite reads the commands' messages in English (`AID_ENGINE_LANG=en`, inherited by the commands it
+    starts); the French view, the default, is checked by tests/test_french.py."""
+    monkeypatch.setenv("AID_ENGINE_LANG", "en")

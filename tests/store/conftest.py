@@ -98,3 +98,10 @@ def store(db_url: str) -> Iterator[Store]:
 @pytest.fixture(scope="session")
 def example_batch() -> Path:
     return EXAMPLES / "batch.csv"
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This suite reads the commands' messages in English (`AID_ENGINE_LANG=en`, inherited by the commands it
+    starts); the French view, the default, is checked by tests/test_french.py."""
+    monkeypatch.setenv("AID_ENGINE_LANG", "en")

@@ -3,11 +3,14 @@ fabriques (the same body whether the resource exists or not), 200 inside, 422 na
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from web_helpers import FABRIQUE, OTHER_FABRIQUE, ROLES, Served
+
+from aid_engine.web.api import TOKEN_TTL
 
 FORBIDDEN = {"error": "forbidden", "message": "not allowed for this user"}
 # Route → the roles allowed (the others get 403); {id} and {learner} are filled in by the test.
@@ -154,6 +157,7 @@ def test_a_revoked_user_is_refused(served: Served) -> None:
 
     assert served.call("GET", "/api/v1/rulesets", "auditor").status_code == 200
     revoke_user(served.store.engine, "auditor-user")
+    time.sleep(TOKEN_TTL + 0.1)  # a token's user is remembered that long
     assert served.call("GET", "/api/v1/rulesets", "auditor").status_code == 401
 
 
