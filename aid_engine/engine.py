@@ -86,14 +86,11 @@ class Step(Generic[_T]):
 
     def __init__(self, fn: Callable[..., tuple[_T, Line]], reads: tuple[str, ...], shared: bool) -> None:
         self.fn, self.reads, self.shared = fn, reads, shared
-        self.key: Callable[[Declaration], Any] = attrgetter(*reads) if reads else _nothing
+        # The fields it reads, from a declaration: the memo key (with the earlier values the step is given).
+        self.key: Callable[[Declaration], Any] | None = attrgetter(*reads) if reads else None
 
     def __repr__(self) -> str:
         return f"<step {getattr(self.fn, '__name__', '?')} reads {self.reads}>"
-
-
-def _nothing(_: object) -> tuple[()]:
-    return ()
 
 
 def step(*reads: str, shared: bool = True) -> Callable[[Callable[..., tuple[_T, Line]]], Step[_T]]:
@@ -126,7 +123,7 @@ STATUS_RULE = (
 
 @step("training_start_date")
 def academic_year(rs: RuleSet, d: Declaration) -> tuple[str, Line]:
-    """DESIGN.md policy 1: the barème of the academic year holding the training start date."""
+    """docs/policies.md policy 1: the barème of the academic year holding the training start date."""
     return rs.label, Line("period.academic_year", ACADEMIC_YEAR_RULE,
                           {"training_start_date": d.training_start_date.isoformat()}, rs.label)
 
@@ -216,7 +213,7 @@ def decision_status(rs: RuleSet, d: Declaration, failed_gates: tuple[str, ...], 
 
 
 def status_of(gates_failed: bool, income_ok: bool, reached: Echelon | None) -> Status:
-    """DESIGN.md policy 6: a failing gate → refused; else a wrong income year → review; else the barème.
+    """docs/policies.md policy 6: a failing gate → refused; else a wrong income year → review; else the barème.
 
     >>> status_of(True, True, "7"), status_of(False, False, None), status_of(False, True, None)
     ('refused', 'review', 'refused')
@@ -245,7 +242,7 @@ def monthly_amount(rs: RuleSet, d: Declaration, echelon: Echelon | None) -> tupl
                          {"annual_amount": str(annual)}, str(monthly))
 
 
-@step("training_start_date", "training_end_date", shared=False)
+@step("training_start_date", "training_end_date")
 def months_paid(rs: RuleSet, d: Declaration, echelon: Echelon | None) -> tuple[int, Line]:
     """Policy 7: every calendar month holding a day of training, at most 10; none without an échelon."""
     start, end = d.training_start_date, d.training_end_date
@@ -320,10 +317,20 @@ def resolve(ruleset: RuleSet | RuleBook, start: date) -> RuleSet:
 # -- the engine: steps run, memoised on what they read ------------------------------------------------------
 
 _ENGINES: WeakKeyDictionary[RuleSet, dict[tuple[str, bool], _Engine]] = WeakKeyDictionary()
+_LAST: list[_Engine | None] = [None]  # the engine used last (it keeps its rule set alive until another is used)
 
 
 def _engine_of(rs: RuleSet, lang: str, plain: bool) -> _Engine:
     """The engine of a rule set and language, made once and kept as long as the rule set lives."""
+    last = _LAST[0]  # a batch decides run after run in one year and language: the last engine, first
+    if last is not None and last.rs is rs and last.lang == lang and last.plain is plain:
+        return last
+    engine = _engine_made(rs, lang, plain)
+    _LAST[0] = engine
+    return engine
+
+
+def _engine_made(rs: RuleSet, lang: str, plain: bool) -> _Engine:
     engines = _ENGINES.get(rs)
     if engines is None:
         engines = _ENGINES[rs] = {}
@@ -357,11 +364,14 @@ class _Engine:
 
     def made(self, s: Step[Any], d: Declaration | _Only, earlier: tuple[Any, ...]) -> Outcome:
         """A step run: its value, its trace step and the reason when it is a condition that fails."""
-        value, line = s.fn(self.rs, d, *earlier)
-        inputs = line.inputs if self.plain else FrozenDict(line.inputs)  # shared steps are read-only
-        trace = self.model(TraceStep, {"rule": line.rule, "expression": line.expression, "inputs": inputs,
-                                       "result": line.result})
-        return value, trace, self.reason(line.failed) if line.failed is not None else None
+        value, (rule, expression, inputs, result, failed) = s.fn(self.rs, d, *earlier)
+        if self.plain:
+            trace = TraceStep.model_validate({"rule": rule, "expression": expression, "inputs": inputs,
+                                              "result": result})
+        else:  # shared steps are read-only
+            trace = assemble(TraceStep, {"rule": rule, "expression": expression, "inputs": FrozenDict(inputs),
+                                         "result": result})
+        return value, trace, None if failed is None else self.reason(failed)
 
     def reason(self, failed: Failed) -> Reason:
         """The reason of a failed condition, its message filled with the values it names (amounts displayed)."""
@@ -436,7 +446,7 @@ class _Decision:
             memo = self.memos.get(s)
             if memo is None:
                 memo = self.engine.memo(s)
-            key = (s.key(self.d), earlier)
+            key = earlier if s.key is None else (s.key(self.d), *earlier) if earlier else s.key(self.d)
             hit = memo.get(key)
             if hit is None:
                 hit = remember(memo, key, self.engine.made(s, self.d, earlier), MEMO_LIMIT)

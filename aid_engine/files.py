@@ -92,9 +92,9 @@ def read_limited(binary: IO[bytes], source: str, limit: int = MAX_INPUT_BYTES, *
 def read_input(path: str, *, what: str = "a declaration file", limit: int = MAX_INPUT_BYTES) -> bytes:
     """The bytes of a regular FILE, or of standard input for `-`, at most `limit` of them."""
     if path == STDIN:
-        return read_limited(sys.stdin.buffer, "<stdin>", limit, what=what.removeprefix("a "))
+        return read_limited(sys.stdin.buffer, "<stdin>", limit, what=what)
     with open_regular(path, what=what.removeprefix("a ")) as binary:
-        return read_limited(binary, path, limit, what=what.removeprefix("a "))
+        return read_limited(binary, path, limit, what=what)
 
 
 def _size(limit: int) -> str:

@@ -1,7 +1,7 @@
 """Hypothesis strategies: valid JSON-shaped declarations over every academic year the law's copy covers
 (2016-2017 … 2026-2027); eligible ones start before the label's end (15 January 2025, policy 9).
 
-Also the base declaration shared by the suite, and `law`: the independent copy of gen-aid-rules.md's numbers
+Also the base declaration shared by the suite, and `law`: the independent copy of the barème's numbers
 held by `tests/cases/generate.py` (Table A, Table B, rates), loaded here without going through aid_engine.
 """
 

@@ -184,3 +184,31 @@ def test_importing_and_deciding_does_not_import_the_store_or_the_terminal() -> N
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     loaded = set(json.loads(result.stdout))
     assert not loaded & {"sqlmodel", "sqlalchemy", "alembic", "psycopg", "typer", "rich", "click"}
+
+
+# Written in pieces so that this file does not match itself.
+OUTSIDE = ("../" + "shared", "shared/" + "DESIGN", "/work/" + "shared", "gen-aid-" + "rules.md")
+NOT_THE_PROJECT = {".git", ".venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
+                   "build", "dist"}
+
+
+def _project_files() -> list[Path]:
+    found = []
+    for path in PACKAGE.parent.rglob("*"):
+        parts = path.relative_to(PACKAGE.parent).parts
+        if path.is_file() and not any(p in NOT_THE_PROJECT or p.endswith(".egg-info") for p in parts):
+            found.append(path)
+    return found
+
+
+def test_nothing_in_the_project_sends_a_reader_outside_it() -> None:
+    files = _project_files()
+    assert any(p.name == "README.md" for p in files) and any(p.suffix == ".yaml" for p in files)
+    offenders = []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        offenders += [f"{path.relative_to(PACKAGE.parent)}: {o}" for o in OUTSIDE if o in text]
+    assert not offenders, "files that send the reader outside the project:\n" + "\n".join(offenders)

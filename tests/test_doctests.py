@@ -31,7 +31,7 @@ WITH_DOCTESTS = [name for name in MODULES if _doctests_of(name)]
 def test_the_walk_finds_the_modules_known_to_hold_doctests() -> None:
     assert len(MODULES) > 40
     assert {"aid_engine", "aid_engine.money", "aid_engine.engine", "aid_engine.report.charts",
-            "aid_engine.store.canonical", "aid_engine.store.recovery"} <= set(WITH_DOCTESTS)
+            "aid_engine.store.records", "aid_engine.store.recovery"} <= set(WITH_DOCTESTS)
 
 
 @pytest.mark.parametrize("name", WITH_DOCTESTS)

@@ -2,7 +2,7 @@
 
 `tests/fixtures/bad_rules/<case>/` is a copy of rules/ with one thing broken; its `expect.txt` lists the
 words the error must contain, `FILE:LINE` first.  The numbers are compared with this suite's own copy of
-gen-aid-rules.md (`tests/cases/generate.py`), and with the patterns the domain file states.
+the barème (`tests/cases/generate.py`), and with the patterns the published tables follow.
 """
 
 from __future__ import annotations

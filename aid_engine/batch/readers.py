@@ -5,8 +5,11 @@ is line 1): either a validated `Declaration` or a `Rejection` naming the line, t
 and the reasons.  A bad row never stops the reader; only a file that cannot be read at all (no such file,
 no usable CSV header) raises `InputFileError`.
 
-They must never hold the whole file: one line (one CSV record) at a time.  The CSV cells are read as
-DESIGN.md says (`true`/`false`/`1`/`0`, `37081,50`), by `Declaration.from_csv_row`.
+They must never hold the whole file: one line (one CSV record) at a time, and one line is at most
+`MAX_INPUT_BYTES` (1 MiB) read with a bounded read — a longer line is a rejected row, skipped without being
+held, and its value never repeated.  The input is a regular file: a device (`/dev/zero`), a FIFO or a
+directory is refused before a byte is read.  The CSV cells are read as DESIGN.md says
+(`true`/`false`/`1`/`0`, `37081,50`), by `Declaration.from_csv_row`.
 """
 
 from __future__ import annotations
@@ -16,16 +19,20 @@ import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from difflib import get_close_matches
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import AidEngineError, DeclarationError, InputFileError
+from ..files import MAX_INPUT_BYTES, open_regular
 from ..models import DECLARATION_FIELDS, REQUIRED_FIELDS, Declaration, read_json_object
 from ..models.fields import is_printable_text, learner_id_of
 
 ROW = "row"
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 JSON_SOURCE = "<line>"  # dropped from the messages: the rejected file has its own line column
+TOO_LONG = "is longer than 1 MiB, the limit for one batch line"
+_TOO_LONG_LINE = "\ufffd\n"  # what the CSV parser reads in place of a line over the limit (never held)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +84,26 @@ class Row:
 
 
 def open_input(path: Path) -> BinaryIO:
-    """Open an input file for reading, or raise `InputFileError` saying why it cannot be."""
-    try:
-        return path.open("rb")
-    except FileNotFoundError:
-        raise InputFileError(str(path), "no such file") from None
-    except IsADirectoryError:
-        raise InputFileError(str(path), "is a directory, not a batch file") from None
-    except OSError as exc:
-        raise InputFileError(str(path), f"cannot be read ({exc.strerror})") from None
+    """Open a regular input file for reading, or raise `InputFileError` saying why it cannot be (a device, a
+    FIFO or a directory is refused here, before the fingerprint would read it without end)."""
+    return open_regular(path, what="batch file")
+
+
+def bounded_lines(binary: Iterable[bytes], limit: int = MAX_INPUT_BYTES) -> Iterator[bytes | None]:
+    """The lines of `binary`, each read with a bounded read; None for a line over `limit` bytes, whose rest is
+    read and dropped a block at a time (memory stays within the limit, whatever the line's length)."""
+    readline = getattr(binary, "readline", None)
+    if readline is None:  # an iterable of lines already in memory (tests, callers of the library)
+        for raw in binary:
+            yield raw if len(raw) <= limit + 1 else None
+        return
+    while raw := readline(limit + 1):
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while (rest := readline(limit)) and not rest.endswith(b"\n"):
+            pass
+        yield None
 
 
 def is_json_lines(path: Path, first: bytes) -> bool:
@@ -125,7 +143,10 @@ def read_rows(path: Path) -> Iterator[Row]:
 
 
 def read_json_lines(binary: Iterable[bytes], source: str) -> Iterator[Record]:
-    for number, raw in enumerate(binary, start=1):
+    for number, raw in enumerate(bounded_lines(binary), start=1):
+        if raw is None:
+            yield Record(number, "", rejection=Rejection(number, "", (ROW,), TOO_LONG))
+            continue
         if not raw.strip() or (number == 1 and not raw.lstrip(codecs.BOM_UTF8).strip()):
             continue
         yield Record(number, "", raw=raw)
@@ -156,15 +177,26 @@ def _bare(exc: InputFileError) -> str:
 # -- CSV ---------------------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8)
+def _required_cells(header: tuple[str, ...]) -> int:
+    """How many cells a row needs to reach every required column of `header`."""
+    return 1 + max(header.index(f) for f in REQUIRED_FIELDS)
+
+
 class _Lines:
     """Decoded lines of a binary file, the BOM dropped; remembers which lines were not UTF-8."""
 
     def __init__(self, binary: Iterable[bytes]) -> None:
         self.binary = binary
         self.bad: set[int] = set()
+        self.too_long: set[int] = set()
 
     def __iter__(self) -> Iterator[str]:
-        for number, raw in enumerate(self.binary, start=1):
+        for number, raw in enumerate(bounded_lines(self.binary), start=1):
+            if raw is None:
+                self.too_long.add(number)
+                yield _TOO_LONG_LINE
+                continue
             if number == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)
             try:
@@ -208,6 +240,8 @@ def read_csv(binary: Iterable[bytes], source: str) -> Iterator[Record]:
         raise InputFileError(source, "is empty: a CSV batch starts with a header line", line=1)
     if 1 in lines.bad:
         raise InputFileError(source, "is not UTF-8 text (a CSV batch is UTF-8, with or without a BOM)", line=1)
+    if 1 in lines.too_long:
+        raise InputFileError(source, f"the header line {TOO_LONG.removeprefix('is ')}", line=1)
     delimiter = delimiter_of(header_line)
     try:
         columns = next(csv.reader([header_line], delimiter=delimiter))
@@ -227,15 +261,18 @@ def read_csv(binary: Iterable[bytes], source: str) -> Iterator[Record]:
             continue
         start, ends_at = ends_at + 1, records.line_num + 1
         if any(cell.strip() for cell in cells):
-            yield _csv_row(header, cells, start, ends_at, lines.bad)
+            yield _csv_row(header, cells, start, ends_at, lines)
 
 
-def _csv_row(header: list[str], cells: list[str], start: int, end: int, bad: set[int]) -> Record:
+def _csv_row(header: list[str], cells: list[str], start: int, end: int, lines: _Lines) -> Record:
+    if any(n in lines.too_long for n in range(start, end + 1)):
+        return Record(start, "", rejection=Rejection(start, "", (ROW,), TOO_LONG))
     learner_id = cells[header.index("learner_id")].strip() if len(cells) > header.index("learner_id") else ""
     learner_id = learner_id if is_printable_text(learner_id) else ""  # a bad id is never repeated
-    if any(n in bad for n in range(start, end + 1)):
+    if any(n in lines.bad for n in range(start, end + 1)):
         return Record(start, learner_id, rejection=Rejection(start, learner_id, (ROW,), "is not UTF-8 text"))
-    if len(cells) > len(header):
+    if len(cells) > len(header) or len(cells) < _required_cells(tuple(header)):
+        # One reason, not one per missing field: a file of one-character rows gives one short line each.
         return Record(start, learner_id, rejection=Rejection(
             start, learner_id, (ROW,), f"has {len(cells)} cells but the header has {len(header)} columns"))
     return Record(start, learner_id, cells=dict(zip(header, cells, strict=False)))

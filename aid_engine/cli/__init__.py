@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 
 from ..errors import AidEngineError, AuditChainBroken, StoreError
 from ..i18n import error_text, t
+from ..text import for_terminal
 from .lang import h, run_lang
 
 # typer ≥ 0.29 carries its own copy of click: reach its exception base through a public class.
@@ -75,7 +76,8 @@ class _Group(TyperGroup):
                 traceback.print_exc()
             lang = run_lang(args)
             if isinstance(exc, AidEngineError):
-                typer.echo(t("error.prefix", lang, message=error_text(exc, lang)), err=True)
+                # one line, whatever a name holds
+                typer.echo(t("error.prefix", lang, message=for_terminal(error_text(exc, lang))), err=True)
             else:
                 typer.echo(t("error.internal", lang, kind=type(exc).__name__), err=True)
             raise typer.Exit(exit_code_of(exc)) from None

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import DeclarationError, InputFileError
+from ..errors import DeclarationError
 from ..models import Decision, Declaration
 from .lang import h
 from .rules import rulebook
@@ -26,18 +25,11 @@ RulesOption = Annotated[Path | None, typer.Option("--rules", help=h(
 
 
 def read_input(path: str) -> bytes:
-    """The bytes of FILE, or of standard input for '-'."""
-    if path == "-":
-        return sys.stdin.buffer.read()
-    file = Path(path)
-    try:
-        return file.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputFileError(path, "is a directory, not a declaration file") from None
-    except OSError as exc:
-        raise InputFileError(path, f"cannot be read ({exc.strerror})") from None
+    """The bytes of FILE (a regular file), or of standard input for '-': at most 1 MiB, read with a bounded
+    read (`/dev/zero`, a FIFO or an endless standard input is refused, never read to its end)."""
+    from ..files import read_input as read_bounded
+
+    return read_bounded(path, what="a declaration file")
 
 
 def read_declaration(path: str) -> Declaration:

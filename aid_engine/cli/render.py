@@ -22,6 +22,7 @@ from rich.text import Text
 from ..explain import next_echelon_up
 from ..i18n import CHOICE_LABELS, FIELD_LABELS, MESSAGES, amount, choice_label, date_text, status_label, t, yes_no
 from ..models import Decision
+from ..text import for_terminal
 
 _COLOURS = {"granted": "green", "refused": "red", "review": "yellow"}
 # The conditions that income or points can change; any other reason is a gate that no income or point changes.
@@ -110,7 +111,7 @@ def print_decision(decision: Decision, console: Console, lang: str = "fr", *,
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    table.add_row(t("screen.learner", lang), decision.learner_id)
+    table.add_row(t("screen.learner", lang), Text(for_terminal(decision.learner_id)))
     table.add_row(t("screen.year", lang), decision.academic_year)
     table.add_row(t("screen.echelon", lang), echelon_label(decision.echelon, lang))
     table.add_row(t("screen.points", lang), str(decision.points_de_charge))
@@ -222,7 +223,8 @@ def print_trace(decision: Decision, console: Console, lang: str = "fr", book: An
     cells are never cut: long ones fold onto the next line.
     """
     gate_labels = _gate_labels(book, decision, lang) if lang != "en" else {}
-    table = Table(title=t("trace.title", lang, learner=decision.learner_id), show_lines=True, expand=False)
+    table = Table(title=Text(t("trace.title", lang, learner=for_terminal(decision.learner_id))), show_lines=True,
+                  expand=False)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column(t("trace.step", lang), overflow="fold", ratio=3)
     if lang == "en":
@@ -233,7 +235,8 @@ def print_trace(decision: Decision, console: Console, lang: str = "fr", book: An
         inputs = "\n".join(f"{_input_label(k, lang)} = {_value(v, lang, k)}" for k, v in step.inputs.items())
         kind = step.rule.split("<", 1)[0]
         if lang == "en":
-            table.add_row(str(number), Text(step.rule, style="bold"), step.expression, inputs, _cell(step.result))
+            table.add_row(str(number), Text(step.rule, style="bold"), Text(step.expression),
+                          Text(for_terminal(inputs, keep_lines=True)), Text(for_terminal(_cell(step.result))))
             continue
         if kind.startswith("gate.") and isinstance(step.result, bool):
             result = t("trace.gate_passes" if step.result else "trace.gate_fails", lang)
@@ -244,5 +247,5 @@ def print_trace(decision: Decision, console: Console, lang: str = "fr", book: An
             result += " " + t("trace.row_capped", lang, row=step.result, points=points)
         label = Text(_step_label(step.rule, lang, gate_labels), style="bold")
         label.append("\n" + step.rule, style="dim")
-        table.add_row(str(number), label, inputs, result)
+        table.add_row(str(number), label, Text(for_terminal(inputs, keep_lines=True)), Text(for_terminal(result)))
     console.print(table)

@@ -108,7 +108,8 @@ def write_outputs(r: Report, html: Path | None, csv_dir: Path | None, cash_flow:
 
 def report(
     db: DbOption = None,
-    run: Annotated[int | None, typer.Option("--run", help="Only the decisions of this batch run.")] = None,
+    run: Annotated[int | None, typer.Option("--run", min=1, max=2**63 - 1,  # a store id: never an OverflowError
+                                            help="Only the decisions of this batch run.")] = None,
     date_from: Annotated[str | None, typer.Option(
         "--from", help="Only decisions stored on or after this day (YYYY-MM-DD, UTC).")] = None,
     date_to: Annotated[str | None, typer.Option(

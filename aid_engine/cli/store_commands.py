@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..text import for_terminal
 from .rules import rulebook
 
 if TYPE_CHECKING:
@@ -55,8 +56,13 @@ def operator_of(operator: str | None) -> str:
 
     if operator is None:
         return default_operator()
+    from ..models.fields import UNPRINTABLE
+
     if not operator.strip() or len(operator) > 200:
         raise typer.BadParameter("must be a non-blank name of at most 200 characters", param_hint="--operator")
+    if UNPRINTABLE.search(operator):
+        raise typer.BadParameter("holds a control or bidirectional character (only printable characters are "
+                                 "allowed)", param_hint="--operator")
     return operator.strip()
 
 
@@ -95,7 +101,8 @@ def batch(
     db: DbOption = None,
     operator: OperatorOption = None,
     compare_to: Annotated[int | None, typer.Option(
-        "--compare-to", help="After the run, list what changed learner by learner since this run.")] = None,
+        "--compare-to", min=1, max=2**63 - 1,
+        help="After the run, list what changed learner by learner since this run.")] = None,
     rules: RulesOption = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=100_000,
                                             help="Rows stored per transaction.")] = 2000,
@@ -140,10 +147,10 @@ def _print_batch(result: BatchResult) -> None:
     run, lang = result.run, run_lang()
     how = (t("run.resumed", lang, line=result.resumed_from_line) if result.resumed_from_line is not None
            else t("run.done", lang))
-    typer.echo(t("run.head", lang, id=run.id, how=how, name=run.input_name, lines=run.lines_done,
+    typer.echo(t("run.head", lang, id=run.id, how=how, name=for_terminal(run.input_name), lines=run.lines_done,
                  new=run.decisions_new, old=run.rows_decided - run.decisions_new))
     for line in result.summary.lines():
-        typer.echo(line)
+        typer.echo(for_terminal(line))  # a learner_id's line feed can never start a line of its own
 
 
 # -- audit ---------------------------------------------------------------------------------------------------------
@@ -193,8 +200,8 @@ def audit_show(
         return
     for e in entries:
         superseded = f"  (superseded by decision {e.superseded_by})" if e.superseded_by is not None else ""
-        typer.echo(f"record {e.record_id}  {e.recorded_at}  {e.kind:<8}  {_entry_text(e)}  "
-                   f"[{e.ruleset_id}, by {e.operator}]{superseded}")
+        typer.echo(for_terminal(f"record {e.record_id}  {e.recorded_at}  {e.kind:<8}  {_entry_text(e)}  "
+                                f"[{e.ruleset_id}, by {e.operator}]{superseded}"))
 
 
 def _entry_json(e: Any) -> dict[str, Any]:
@@ -221,7 +228,8 @@ def _entry_text(e: Any) -> str:
 
 
 def replay(
-    decision_id: Annotated[int | None, typer.Argument(help="The stored decision to replay.")] = None,
+    decision_id: Annotated[int | None, typer.Argument(min=1, max=2**63 - 1,  # a store id: never an OverflowError
+                                                      help="The stored decision to replay.")] = None,
     replay_all: Annotated[bool, typer.Option("--all", help="Replay every stored decision.")] = False,
     db: DbOption = None,
     rules: RulesOption = None,
@@ -353,7 +361,8 @@ def recovery(
     learner_id: Annotated[str, typer.Argument(help="The learner's pseudonymous id.")],
     left_on: Annotated[str, typer.Option("--left-on", help="Date the learner left the training (YYYY-MM-DD).")],
     decision_id: Annotated[int | None, typer.Option(
-        "--decision", help="The decision to apply it to (default: the granted one whose training holds the date, "
+        "--decision", min=1, max=2**63 - 1,
+        help="The decision to apply it to (default: the granted one whose training holds the date, "
                            "else the latest granted).")] = None,
     replace: Annotated[bool, typer.Option(
         "--replace", help="Replace the recovery already recorded for this decision (both stay in the audit "
@@ -392,7 +401,7 @@ def _print_recovery(recorded: Any) -> None:
         money = {"monthly": f"{r.monthly_amount} €", "owed": f"{r.amount_owed} €"}
     else:
         money = {"monthly": amount(r.monthly_amount, lang), "owed": amount(r.amount_owed, lang)}
-    typer.echo(t("recovery.head", lang, learner=r.learner_id, decision=r.decision_id,
+    typer.echo(t("recovery.head", lang, learner=for_terminal(r.learner_id), decision=r.decision_id,
                  start=date_text(r.training_start_date, lang), end=date_text(r.training_end_date, lang),
                  left=date_text(r.left_on, lang)))
     typer.echo(t("recovery.paid", lang, n=len(r.months_paid), monthly=money["monthly"],
@@ -418,14 +427,14 @@ def _print_diff(store: Store, run_a: int, run_b: int) -> None:
             before = change.before.text() if change.before else "absent"
             after = change.after.text() if change.after else "absent"
             training = f" (training from {change.training_start})" if change.training_start else ""
-            typer.echo(f"  {change.learner_id}{training}: {before} → {after} — {'; '.join(change.why)}")
+            typer.echo(for_terminal(f"  {change.learner_id}{training}: {before} → {after} — {'; '.join(change.why)}"))
     typer.echo(f"{tally.compared} learner(s) compared: {tally.changed} changed, {tally.only_before} only in run "
                f"{run_a}, {tally.only_after} only in run {run_b}")
 
 
 def diff(
-    run_a: Annotated[int, typer.Argument(help="The earlier batch run.")],
-    run_b: Annotated[int, typer.Argument(help="The later batch run.")],
+    run_a: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help="The earlier batch run.")],
+    run_b: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help="The later batch run.")],
     db: DbOption = None,
 ) -> None:
     """Compare deux lots, apprenant par apprenant : statut, échelon, montant, et pourquoi."""

@@ -1,4 +1,4 @@
-"""The contracts: a learner's declaration in, a decision out (DESIGN.md « Input contract », « Output contract »).
+"""The contracts: a learner's declaration in, a decision out (docs/contracts.md).
 
 `Declaration` holds exactly the fields of the input contract, validated strictly; `Decision` holds exactly the
 output contract.  Both are frozen value objects.  The package splits the work: `fields` (value types and

@@ -1,4 +1,4 @@
-"""The decision: exactly DESIGN.md's output contract, and the parts it is made of.
+"""The decision: exactly the output contract of docs/contracts.md, and the parts it is made of.
 
 `Decision.model_dump(mode="json")` is the stable JSON: amounts as two-decimal strings, échelon as a string or
 null.  Trace steps are shared between decisions on the engine's fast path, so what they read is read-only.
@@ -125,7 +125,7 @@ class Counterfactuals(BaseModel):
 
 
 class Decision(BaseModel):
-    """A grant decision, exactly DESIGN.md's output contract; `model_dump(mode="json")` is the stable JSON."""
+    """A grant decision, exactly the output contract (docs/contracts.md); `model_dump(mode="json")` its JSON."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -1,7 +1,7 @@
-"""The declaration: exactly the fields of DESIGN.md's input contract, validated strictly.
+"""The declaration: exactly the fields of the input contract (docs/contracts.md), validated strictly.
 
 No unknown field, no missing required field, no value out of range, no silent default; the few cross-field
-checks DESIGN.md names (end ≥ start, children in higher education ≤ children, residence years for a foreign
+checks docs/contracts.md names (end ≥ start, children in higher education ≤ children, residence years for a foreign
 learner without protection).  Errors name each bad field and never repeat the values it holds.  This module
 must never do I/O, read the clock or log a value.
 """
@@ -33,7 +33,7 @@ from .inputs import csv_row_to_json, read_json_object
 
 
 class Declaration(BaseModel):
-    """A learner's resource declaration, exactly DESIGN.md's input contract.
+    """A learner's resource declaration, exactly the input contract of docs/contracts.md.
 
     Build it with `Declaration.model_validate(dict)` (JSON-shaped values), `Declaration.parse(dict)` (same,
     raising `DeclarationError`), `Declaration.from_json(bytes)` or `Declaration.from_csv_row(row, line=n)`.

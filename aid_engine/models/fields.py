@@ -1,7 +1,7 @@
 """The value types of the input contract: enums, dates, bounded decimals and counts, with their validators.
 
 Dates are ISO `YYYY-MM-DD` text or `date`; amounts are a JSON number, an int, a Decimal or a plain decimal
-text, never in exponent form, never negative (DESIGN.md « Values »).  Texts that parse are remembered in
+text, never in exponent form, never negative (docs/contracts.md « Values »).  Texts that parse are remembered in
 bounded caches, since a batch repeats the same dates and amounts many times.  This module must never do I/O.
 """
 
@@ -120,7 +120,7 @@ Kilometres = Annotated[
 Count = Annotated[StrictInt, Field(ge=0, le=99)]
 Year = Annotated[StrictInt, Field(ge=1990, le=2100)]
 # Unicode Cc (C0, DEL, C1; NUL included) and the bidirectional embeddings, overrides and isolates: a name
-# holding one could rewrite a terminal line or reorder what a reader sees (DESIGN.md « Text, files and limits »).
+# holding one could rewrite a terminal line or reorder what a reader sees (docs/conventions.md).
 UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 

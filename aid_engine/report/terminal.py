@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..money import display
+from ..text import for_terminal
 from .model import Report
 from .tables import Table, count, percent, tables_of
 
@@ -38,7 +39,7 @@ def rich_table(t: Table) -> Any:
         whole = numeric and all(len(row[index]) <= NO_WRAP_WIDTH for row in t.rows)
         table.add_column(Text(name), justify="right" if numeric else "left", overflow="fold", no_wrap=whole)
     for row in t.rows:
-        table.add_row(*(Text(cell) for cell in row))
+        table.add_row(*(Text(for_terminal(cell)) for cell in row))
     return table
 
 

@@ -21,7 +21,9 @@ from decimal import Decimal
 from difflib import get_close_matches
 from typing import Any
 
+from ..errors import clipped
 from ..models import Declaration
+from ..text import shown
 from .parser_tables import install as _install_parser_tables
 
 _install_parser_tables()  # before rule_engine builds its parser at import: saves ~0.3 s per process
@@ -72,6 +74,10 @@ _REFUSED_WHY = {
     "FuzzyComparisonExpression": "regular expressions (=~) are not allowed in a rule",
     "ComprehensionExpression": "comprehensions are not allowed in a rule",
 }
+
+
+MAX_EXPRESSION = 2_000  # characters of one predicate: the longest of the law is about 100
+MAX_DEPTH = 50  # levels of nesting of one predicate (`not not …`, parentheses): evaluation recurses that deep
 
 
 class ExpressionError(ValueError):
@@ -136,8 +142,11 @@ def _children(node: Any) -> Iterator[Any]:
             yield from (v for v in value if isinstance(v, re_ast.ASTNodeBase))
 
 
-def _confine(node: Any, symbols: list[str]) -> None:
-    """Refuse any node outside the confined language; collect the symbols read, in order."""
+def _confine(node: Any, symbols: list[str], depth: int = 0) -> None:
+    """Refuse any node outside the confined language or nested deeper than `MAX_DEPTH`; collect the symbols
+    read, in order."""
+    if depth > MAX_DEPTH:
+        raise ExpressionError(f"the expression is nested more than {MAX_DEPTH} levels deep")
     kind = type(node).__name__
     # Checked first: a regular-expression comparison is a subclass of the plain comparison.
     if kind in _REFUSED_WHY or not isinstance(node, _ALLOWED_NODES):
@@ -157,7 +166,7 @@ def _confine(node: Any, symbols: list[str]) -> None:
         if node.name not in symbols:
             symbols.append(node.name)
     for child in _children(node):
-        _confine(child, symbols)
+        _confine(child, symbols, depth + 1)
 
 
 def _base_type(node: Any) -> Any:
@@ -259,6 +268,8 @@ def compile_predicate(text: str) -> Predicate:
     """Compile a predicate once; raise `ExpressionError` saying what is wrong and how to fix it."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("the expression is empty")
+    if len(text) > MAX_EXPRESSION:
+        raise ExpressionError(f"the expression is longer than {MAX_EXPRESSION} characters")
     try:
         with warnings.catch_warnings():
             # rule-engine decodes string escapes with a codec that only warns on a bad one ('\\ '): refuse it.
@@ -268,15 +279,17 @@ def compile_predicate(text: str) -> Predicate:
         raise
     except DeprecationWarning:
         raise ExpressionError("invalid escape sequence in a string") from None
+    except RecursionError:
+        raise ExpressionError(f"the expression is nested more than {MAX_DEPTH} levels deep") from None
     except rule_engine.errors.SymbolResolutionError as exc:
         if exc.symbol_scope is not None:
             raise ExpressionError(f"builtin ${exc.symbol_name} is not allowed in a rule") from None
         raise ExpressionError(f"unknown field {exc.symbol_name!r}", suggestion=exc.suggestion) from None
     except rule_engine.errors.RuleSyntaxError as exc:
-        where = f" at {exc.token.value!r}" if getattr(exc, "token", None) is not None else " at the end"
+        where = f" at {shown(exc.token.value)}" if getattr(exc, "token", None) is not None else " at the end"
         raise ExpressionError(f"syntax error{where}") from None
     except rule_engine.errors.EngineError as exc:
-        raise ExpressionError(f"{type(exc).__name__}: {exc.message}") from None
+        raise ExpressionError(f"{type(exc).__name__}: {clipped(str(exc.message), 200)}") from None
     symbols: list[str] = []
     _confine(rule.statement, symbols)
     result_type = getattr(rule.statement.expression, "result_type", DataType.UNDEFINED)

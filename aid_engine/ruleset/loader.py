@@ -19,7 +19,8 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from ..errors import RulesetError
+from ..errors import InputFileError, RulesetError
+from ..files import MAX_INPUT_BYTES, open_regular, read_limited
 from ..models import ECHELONS, Echelon
 from ..periods import AcademicYear
 from .expressions import ExpressionError, compile_predicate
@@ -314,6 +315,8 @@ def _feed(digest: Any, name: str, text: str) -> None:
 
 
 def _text(name: str, raw: str | bytes) -> str:
+    if len(raw) > MAX_INPUT_BYTES:
+        raise RulesetError("is larger than 1 MiB, the limit for a rules file", file=name)
     if isinstance(raw, str):
         return raw
     try:
@@ -341,13 +344,30 @@ def default_rules_dir() -> Path:
 
 
 def read_files(directory: Path) -> dict[str, bytes]:
-    """The rules files of a directory, by relative name."""
+    """The rules files of a directory, by relative name.
+
+    Each is a regular file of at most 1 MiB, read with a bounded read: a link to `/dev/zero`, a FIFO or a
+    directory named `*.yaml` is refused naming it, before (or instead of) reading it.
+    """
     if not directory.is_dir():
         raise RulesetError("is not a directory of rules", file=str(directory))
-    files = {BASE_FILE: (directory / BASE_FILE).read_bytes()} if (directory / BASE_FILE).is_file() else {}
-    for path in sorted((directory / YEARS_DIR).glob("*.yaml")):
-        files[f"{YEARS_DIR}/{path.name}"] = path.read_bytes()
-    return files
+    names = [BASE_FILE] if _present(directory / BASE_FILE) else []
+    names += [f"{YEARS_DIR}/{path.name}" for path in sorted((directory / YEARS_DIR).glob("*.yaml"))]
+    return {name: _read_rules_file(directory, name) for name in names}
+
+
+def _present(path: Path) -> bool:
+    """Whether something is there under that name: a file, a directory, a device, or a link, even dangling."""
+    return path.is_symlink() or path.exists()
+
+
+def _read_rules_file(directory: Path, name: str) -> bytes:
+    path = directory / name
+    try:
+        with open_regular(path, what="rules file") as binary:
+            return read_limited(binary, str(path), what="a rules file")
+    except InputFileError as exc:
+        raise RulesetError(str(exc).removeprefix(f"{path}: "), file=name) from None
 
 
 def load(directory: str | Path | None = None) -> RuleBook:
@@ -356,6 +376,6 @@ def load(directory: str | Path | None = None) -> RuleBook:
     try:
         return parse_files(read_files(path), root=str(path))
     except RulesetError as exc:
-        if exc.file and (path / exc.file).is_file():
+        if exc.file and _present(path / exc.file):
             raise exc.under(str(path)) from None
         raise

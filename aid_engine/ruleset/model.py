@@ -19,7 +19,7 @@ from ..money import ZERO, to_cents
 from ..periods import AcademicYear, academic_year_of
 from .expressions import Predicate
 
-# From the most generous échelon to the least: the first whose ceiling is met wins (DESIGN.md policy 4).
+# From the most generous échelon to the least: the first whose ceiling is met wins (docs/policies.md policy 4).
 ECHELONS_DOWN: tuple[Echelon, ...] = tuple(reversed(ECHELONS))
 
 
@@ -172,7 +172,7 @@ class RuleSet:
         )
 
     def amounts_of(self, echelon: Echelon | None) -> tuple[Decimal, Decimal]:
-        """(annual, monthly) of an échelon, to the cent; (0.00, 0.00) without one (DESIGN.md policy 7).
+        """(annual, monthly) of an échelon, to the cent; (0.00, 0.00) without one (docs/policies.md policy 7).
 
         Monthly = the 10-month rate ÷ 10, rounded half up (exact for every rate of the tables).
         """

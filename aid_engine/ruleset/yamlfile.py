@@ -4,10 +4,17 @@
 floats stay text, so amounts are read as Decimal from their text, never through a float.  `Place` reads a
 mapping's fields with their type and raises a `RulesetError` at the right line.  This module must never do
 I/O: it parses text it is given.
+
+A rules file that validates must not hurt later (DESIGN.md « Text, files and limits »): YAML aliases are
+refused (an alias bomb expands to gigabytes from a few lines), an integer has at most `MAX_DIGITS` digits, an
+amount is a plain decimal number, nesting is bounded, a message holds bare `{name}` placeholders only (a
+format spec such as `{x:>999999999}` would write a gigabyte per decision), and an error never renders more
+than a short extract of the value it refuses (`shown`).
 """
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import RulesetError
+from ..errors import RulesetError, clipped
+from ..text import shown
 from .model import Messages
 
 
@@ -35,8 +43,18 @@ class LineList(list[Any]):
     lines: list[int]
 
 
+MAX_DIGITS = 30  # of an integer in a rules file: every count and amount of the law fits in far fewer
+# An amount of a rules file: digits, an optional decimal part; no sign, no exponent, no infinity.
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,15}(\.[0-9]{1,15})?")
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise RulesetError("YAML aliases (*name) are not allowed in rules files: write the value itself",
+                               line=event.start_mark.line + 1)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -49,7 +67,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
             raise RulesetError("keys must be names", line=key_node.start_mark.line + 1)
         key = str(key)
         if key in result:
-            raise RulesetError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
+            raise RulesetError(f"duplicate key {shown(key)}", line=key_node.start_mark.line + 1)
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
     return result
@@ -66,23 +84,34 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    if sum(c.isalnum() for c in text) > MAX_DIGITS:
+        raise RulesetError(f"a number of more than {MAX_DIGITS} digits is not allowed in rules files",
+                           line=node.start_mark.line + 1)
+    return int(loader.construct_yaml_int(node))
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 # Dates and floats stay text: amounts are read as Decimal from their text, never through a float.
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_str)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def read_yaml(name: str, text: str) -> LineDict:
     try:
         data = yaml.load(text, Loader=_Loader)
     except RulesetError as exc:
-        raise RulesetError(str(exc).split(": ", 1)[-1], file=name, line=exc.line) from None
+        raise RulesetError(exc.message, file=name, line=exc.line) from None
+    except RecursionError:
+        raise RulesetError("nested too deeply", file=name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise RulesetError(
-            f"not valid YAML: {problem}", file=name, line=mark.line + 1 if mark else None
+            f"not valid YAML: {clipped(problem, 200)}", file=name, line=mark.line + 1 if mark else None
         ) from None
     if not isinstance(data, LineDict):
         raise RulesetError("must hold a mapping of keys", file=name, line=1)
@@ -110,7 +139,7 @@ class Place:
         for key in self.data:
             if key not in allowed:
                 close = get_close_matches(key, allowed, n=1)
-                raise self.fail(f"unknown key {key!r}", key, close[0] if close else None)
+                raise self.fail(f"unknown key {shown(key)}", key, close[0] if close else None)
         for key in required:
             if key not in self.data:
                 raise self.fail(f"missing key {key!r}")
@@ -130,19 +159,18 @@ class Place:
     def integer(self, key: str, minimum: int = 0) -> int:
         value = self.data.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise self.fail(f"{key!r} must be a whole number ≥ {minimum}, not {value!r}", key)
+            raise self.fail(f"{key!r} must be a whole number ≥ {minimum}, not {shown(value)}", key)
         return value
 
     def amount(self, value: object, key: str) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise self.fail(f"{key!r}: {value!r} is not an amount", key)
-        try:
-            number = Decimal(str(value))
-        except ArithmeticError:
-            raise self.fail(f"{key!r}: {value!r} is not an amount", key) from None
-        if not number.is_finite() or number < 0:
-            raise self.fail(f"{key!r}: {value!r} must be an amount ≥ 0", key)
-        return number
+            raise self.fail(f"{key!r}: {shown(value)} is not an amount", key)
+        if isinstance(value, int) and value < 0:
+            raise self.fail(f"{key!r}: {shown(value)} must be an amount ≥ 0", key)
+        if not _PLAIN_AMOUNT.fullmatch(str(value)):
+            raise self.fail(f"{key!r}: {shown(value)} is not an amount (a plain number such as 1234.56: digits, "
+                            "an optional decimal point, no sign, no exponent)", key)
+        return Decimal(str(value))
 
     def messages(self, key: str, placeholders: Sequence[str] = ()) -> Messages:
         sub = self.sub(key)
@@ -150,10 +178,14 @@ class Place:
         texts = {lang: sub.text(lang) for lang in ("fr", "en")}
         for lang, text in texts.items():
             try:
-                names = [n for _, n, _, _ in string.Formatter().parse(text) if n is not None]
+                fields = [(n, spec, conversion) for _, n, spec, conversion in string.Formatter().parse(text)
+                          if n is not None]
             except ValueError as exc:
                 raise sub.fail(f"message {lang}: {exc}", lang) from None
-            for name in names:
+            for name, spec, conversion in fields:
+                if spec or conversion:
+                    raise sub.fail(f"message {lang}: {shown('{' + name + '}')} must be a bare placeholder "
+                                   "(no format spec after ':', no conversion after '!')", lang)
                 if name not in placeholders:
                     allowed = ", ".join("{" + p + "}" for p in placeholders) or "none"
                     raise sub.fail(f"message {lang}: unknown placeholder {{{name}}} (allowed: {allowed})", lang)

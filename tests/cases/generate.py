@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Writes the decision cases `tests/cases/*.yaml`, their expected values computed here, not by aid_engine.
 
-The numbers are this file's own copy of `gen-aid-rules.md`: Table A and Table B of §3.2 (ceilings by échelon
-and points de charge) and the "10 m" rows of §3.3 (annual rates; 2016-2017 = 2017-2018).  The policies are
-DESIGN.md's: academic year of the training start date, gates in rules order (every failure listed), the
-label's end (a training starting on or after 15 January 2025 fails `label_closed`, policy 9), income
+The numbers are this file's own copy of the published barème (the arrêtés of docs/sources.md): Table A and
+Table B (ceilings by échelon and points de charge) and the "10 m" rates (2016-2017 = 2017-2018).  The policies
+are those of docs/policies.md: academic year of the training start date, gates in rules order (every failure
+listed), the label's end (a training starting on or after 15 January 2025 fails `label_closed`, policy 9), income
 year = first year − 2, distance bands (half-open, new bands from 2022-2023), children 2 + 4 per child in higher
 education, table row min(points, 17), échelon = the highest whose ceiling is ≥ RBG, status precedence,
 monthly = annual ÷ 10 half up, months begun from the start month to the end month at most 10.
@@ -32,7 +32,7 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 
-# -- the law, copied from gen-aid-rules.md ------------------------------------------------------------------
+# -- the law, copied from the published barème -------------------------------------------------------------
 
 ECHELONS = ("0bis", "1", "2", "3", "4", "5", "6", "7")  # least to most generous
 
@@ -766,8 +766,8 @@ HEADER = """\
 # Written by tests/cases/generate.py — do not edit by hand; change the generator and re-run it.
 # {title}.
 # Each case's declaration is `base` updated with the case's `declaration`; `expected` holds the decision
-# fields computed by the generator from its own copy of gen-aid-rules.md (Table A, Table B, §3.3 rates)
-# and DESIGN.md's policies (amounts as 2-decimal strings, reasons as codes in order).
+# fields computed by the generator from its own copy of the barème (Table A, Table B, the 10-month rates)
+# and the policies of docs/policies.md (amounts as 2-decimal strings, reasons as codes in order).
 """
 
 

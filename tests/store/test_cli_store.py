@@ -179,6 +179,7 @@ def test_a_store_that_cannot_be_opened_exits_1_without_a_traceback(tmp_path: Pat
 def test_a_read_only_command_never_creates_a_store(tmp_path: Path, command: tuple[str, ...],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "missing.db"
+    monkeypatch.setenv("AID_ENGINE_LANG", "fr")
     result = run(*command, "--db", f"sqlite:///{target}")
     assert result.exit_code == 1, result.stderr
     assert f"aucune base à sqlite:///{target}" in result.stderr and not target.exists()

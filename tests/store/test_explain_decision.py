@@ -43,7 +43,7 @@ def test_the_trace_shown_is_the_one_decided_even_after_the_rules_changed(db_url:
         store.close()
     declaration = Declaration.parse(json.loads(Path(GRANTED).read_text(encoding="utf-8")))
     assert shown.state == "as_decided" and shown.decision == evaluate(declaration)
-    result = run("explain", "--decision", "1", "--db", db_url, "--rules", str(rules))
+    result = run("explain", "--decision", "1", "--db", db_url, "--rules", str(rules), "--lang", "fr")
     assert result.exit_code == 0, result.stderr
     assert "bareme" in result.stdout and "6 335,00" in result.stdout.replace("\u202f", " ")
 
@@ -51,7 +51,7 @@ def test_the_trace_shown_is_the_one_decided_even_after_the_rules_changed(db_url:
 def test_after_a_purge_the_trace_went_with_the_declaration_in_french_and_english(db_url: str) -> None:
     assert run("check", GRANTED, "--save", "--db", db_url).exit_code == 0
     assert run("purge", "--before", "2999-01-01", "--db", db_url).exit_code == 0
-    french = run("explain", "--decision", "1", "--db", db_url)
+    french = run("explain", "--decision", "1", "--db", db_url, "--lang", "fr")
     assert french.exit_code == 0 and "est partie avec sa déclaration" in french.stdout
     english = run("explain", "--decision", "1", "--db", db_url, "--lang", "en")
     assert english.exit_code == 0 and "went with its declaration" in english.stdout
@@ -66,12 +66,12 @@ def test_a_declaration_altered_after_the_decision_is_not_shown_as_its_trace(db_u
             c.execute(text("UPDATE declarations SET payload = replace(payload, '\"180.00\"', '\"181.00\"')"))
     finally:
         store.close()
-    altered = run("explain", "--decision", "1", "--db", db_url)
+    altered = run("explain", "--decision", "1", "--db", db_url, "--lang", "fr")
     assert altered.exit_code == 1 and "ne correspond pas" in altered.stderr
 
 
 def test_explain_wants_a_file_or_a_decision(tmp_path: Path) -> None:
     assert run("explain").exit_code == 2
     assert run("explain", GRANTED, "--decision", "1").exit_code == 2
-    missing = run("explain", "--decision", "1", "--db", f"sqlite:///{tmp_path / 'none.db'}")
+    missing = run("explain", "--decision", "1", "--db", f"sqlite:///{tmp_path / 'none.db'}", "--lang", "fr")
     assert missing.exit_code == 1 and "aucune base" in missing.stderr
