@@ -1,6 +1,6 @@
 """Every file the tool reads or writes goes through here: bounded inputs, safe outputs, one CSV writer.
 
-DESIGN.md « Text, files and limits »:
+docs/conventions.md « Inputs, outputs and limits »:
 - Inputs are regular files, or `-` for standard input; one declaration, one rules file or one batch line is at
   most `MAX_INPUT_BYTES` (1 MiB).  A device (`/dev/zero`), a FIFO or a directory is refused before a byte is
   read, and a read never takes more than the limit plus one byte, so memory stays bounded by the limit.

@@ -1,6 +1,6 @@
 """Periods: the academic year (1 September → 31 August) and the months of a training.
 
-DESIGN.md policy 1: the reference date is the training start date, mapped to the academic year that
+docs/policies.md, policy 1: the reference date is the training start date, mapped to the academic year that
 contains it.  Policy 7: the months paid are the calendar months holding a day of training.  Pure: this
 module never reads the clock.
 """

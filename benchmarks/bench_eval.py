@@ -1,4 +1,4 @@
-"""Evaluation alone, in one process: decisions per second with the full trace (DESIGN.md « Speed contract »).
+"""Evaluation alone, in one process: decisions per second with the full trace (the README's « Speed » section).
 
 The figure of the speed contract is `aid_engine.evaluate(d)` on JSON-shaped dicts, a `Decision` returned
 with its trace.  It is timed over `passes` passes of the N dicts: the first with the default rule book

@@ -4,7 +4,7 @@
 status, échelon, points de charge, months, annual / monthly / total amounts in integer cents, and the reason
 codes as bit flags.  It reads the barème (ceilings, rates, distance bands, children points, 17-row cap,
 income-year offset, months cap, monthly divisor) from a loaded `RuleBook`, and writes the gates and the
-status precedence straight from DESIGN.md's policy decisions, without rule-engine, pydantic or Decimal:
+status precedence straight from docs/policies.md, without rule-engine, pydantic or Decimal:
 an independent second implementation.  It builds no trace and no message.
 
 Money is integer cents, distances integer metres, dates `datetime64[D]`: the arithmetic is exact.
@@ -27,9 +27,9 @@ PROFILES = ("unqualified", "graduate_jobseeker", "graduate_reconversion", "other
 ELIGIBLE_PROFILES = (0, 1, 2)  # decree art. 1: every profile but "other"
 NATIONALITIES = ("french", "eu_eea_swiss", "other")
 FRENCH = 0
-DECREE_IN_FORCE = np.datetime64("2017-04-17", "D")  # DESIGN.md policy 2
-LABEL_ENDS = np.datetime64("2025-01-15", "D")  # DESIGN.md policy 9: no training starting from then is labelled
-RESIDENCE_YEARS_MIN = 2  # DESIGN.md policy 5
+DECREE_IN_FORCE = np.datetime64("2017-04-17", "D")  # docs/policies.md, policy 2
+LABEL_ENDS = np.datetime64("2025-01-15", "D")  # docs/policies.md, policy 9: no training starting from then is labelled
+RESIDENCE_YEARS_MIN = 2  # docs/policies.md, policy 5
 EXCLUSIONS = ("jobseeker_aid", "work_study_contract", "training_leave", "employment_or_region_aid",
               "higher_education_grant")
 
@@ -225,7 +225,7 @@ def _month_index(days: D) -> I64:
 
 
 def decide(c: Columns, t: Tables) -> Decisions:
-    """Every declaration's decision at once (DESIGN.md policies 1 to 7); see the module docstring."""
+    """Every declaration's decision at once (docs/policies.md, policies 1 to 7); see the module docstring."""
     start_month = _month_index(c.training_start_date)
     first = (start_month - 8) // 12 + 1970  # policy 1: 1 September → 31 August
     y = first - t.first

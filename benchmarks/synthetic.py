@@ -12,8 +12,8 @@ The population, drawn column by column with NumPy (`numpy.random.default_rng(see
 - foreign learners (EU and others), some under international protection, some resident for under 2 years.
 
 `Synthetic.generate(n, seed)` gives the columns (`benchmarks.reference.Columns`); `.dicts()` yields the
-JSON-shaped dicts `aid_engine.evaluate` takes; `.write_csv(path)` writes DESIGN.md's CSV (every column,
-`true`/`false`, empty cells for absent optional fields, some decimal commas).
+JSON-shaped dicts `aid_engine.evaluate` takes; `.write_csv(path)` writes the input contract's CSV
+(docs/contracts.md: every column, `true`/`false`, empty cells for absent optional fields, some decimal commas).
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ class Synthetic:
             yield {k: v for k, v in zip(names, values, strict=True) if v is not None}
 
     def write_csv(self, path: Path) -> None:
-        """DESIGN.md's CSV: a header with every column, then one row per declaration."""
+        """the input contract's CSV (docs/contracts.md): a header with every column, then one row per declaration."""
         texts = self._texts()
         names = list(DECLARATION_FIELDS)
         comma = self.comma.tolist()

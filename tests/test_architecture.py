@@ -187,7 +187,7 @@ def test_importing_and_deciding_does_not_import_the_store_or_the_terminal() -> N
 
 
 # Written in pieces so that this file does not match itself.
-OUTSIDE = ("../" + "shared", "shared/" + "DESIGN", "/work/" + "shared", "gen-aid-" + "rules.md")
+OUTSIDE = ("../" + "shared", "DESIGN" + ".md", "/work/" + "shared", "gen-aid-" + "rules.md")
 NOT_THE_PROJECT = {".git", ".venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
                    "build", "dist"}
 

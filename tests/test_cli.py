@@ -1,6 +1,6 @@
 """The command line (`aid_engine.cli.app`) through typer's CliRunner: outputs, exit codes, stdout/stderr.
 
-Exit codes (DESIGN.md): 0 a decision was made, whatever its status; 2 bad input or bad rules, the message
+Exit codes (docs/conventions.md): 0 a decision was made, whatever its status; 2 bad input or bad rules, the message
 naming the file, line or field; 1 internal error.  `--json` prints the decision JSON and nothing else.
 """
 

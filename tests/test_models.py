@@ -1,4 +1,4 @@
-"""Input validation (DESIGN.md « Input contract »): every bad value is answered with an error naming its field.
+"""Input validation (docs/contracts.md « Input »): every bad value is answered with an error naming its field.
 
 Dicts are validated in lax mode but strictly: no unknown field, no missing required field, no value out of
 range, no silent default.  CSV rows have their own readings (booleans true/false/1/0, digit strings, decimal

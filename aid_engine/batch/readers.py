@@ -8,7 +8,7 @@ no usable CSV header) raises `InputFileError`.
 They must never hold the whole file: one line (one CSV record) at a time, and one line is at most
 `MAX_INPUT_BYTES` (1 MiB) read with a bounded read — a longer line is a rejected row, skipped without being
 held, and its value never repeated.  The input is a regular file: a device (`/dev/zero`), a FIFO or a
-directory is refused before a byte is read.  The CSV cells are read as DESIGN.md says
+directory is refused before a byte is read.  The CSV cells are read as docs/contracts.md says
 (`true`/`false`/`1`/`0`, `37081,50`), by `Declaration.from_csv_row`.
 """
 

@@ -1,6 +1,6 @@
 """The `aid-engine` command line: the one place where errors become exit codes.
 
-Exit codes (DESIGN.md): 0 done — a decision was made, whatever its status; 2 bad input or bad rules, the
+Exit codes (docs/conventions.md): 0 done — a decision was made, whatever its status; 2 bad input or bad rules, the
 message naming the file, line or field; 1 internal error.  No traceback reaches the terminal unless
 `--debug` is given, and locals are never shown: a traceback never prints a declaration.
 

@@ -1,7 +1,7 @@
 """`aid-engine report`: the programme report over the stored decisions — terminal, JSON, CSV, HTML, cash flow.
 
 With neither `--run` nor `--from/--to` it covers every decision in the store; counts are counts of stored
-decisions in scope (DESIGN.md).  `--json` prints one JSON document on stdout and nothing else; `--html FILE`,
+decisions in scope (docs/conventions.md).  `--json` prints one JSON document on stdout and nothing else; `--html FILE`,
 `--csv DIR` and `--cash-flow FILE` write files, and say so on stderr.  The store, rich and matplotlib are
 imported inside the command, so `aid-engine check` never loads them.  Errors are not caught here: `cli._Group`
 turns them into exit codes.  It must never write to the store.

@@ -1,4 +1,4 @@
-"""The monthly cash-flow forecast: the instalments each grant pays, month by month (DESIGN.md policy 7).
+"""The monthly cash-flow forecast: the instalments each grant pays, month by month (docs/policies.md, policy 7).
 
 A granted decision pays its `monthly_amount` for each of its `months` months, from the month of the training
 start: a training from 16 September 2024 with 10 months pays September 2024 … June 2025.  Sums are Decimal,

@@ -1,6 +1,6 @@
 """The département of a fabrique, read from its id: the input contract has no postcode.
 
-`fabrique_id` is free text (DESIGN.md input contract), so the département is taken from it only when it
+`fabrique_id` is free text (docs/contracts.md, input), so the département is taken from it only when it
 holds exactly one département code as a separate token: two digits 01–95 (not 20, split into 2A and 2B since
 1976), 2A or 2B, or 971–976 (the overseas codes).  `FAB-75-0042` → 75.  No code, or several, gives
 `None`: the report counts those as unknown and says the département was derived from the fabrique id.

@@ -1,6 +1,6 @@
 """The programme report's figures, computed in one pass over the stored decisions in scope.
 
-How it counts (DESIGN.md « Money: one current decision per learner and training »): a learner's decisions
+How it counts (docs/policies.md « One current decision per learner and training »): a learner's decisions
 for one training form a history whose latest stored decision is current (the store's queries say which).
 Every figure — statuses, reasons, échelons, committed amount, cost of reviews, fabriques, départements,
 targets, cash flow — counts the current decisions in scope only; the superseded ones (a corrected

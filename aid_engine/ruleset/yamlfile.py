@@ -5,7 +5,7 @@ floats stay text, so amounts are read as Decimal from their text, never through 
 mapping's fields with their type and raises a `RulesetError` at the right line.  This module must never do
 I/O: it parses text it is given.
 
-A rules file that validates must not hurt later (DESIGN.md « Text, files and limits »): YAML aliases are
+A rules file that validates must not hurt later (docs/conventions.md « Inputs, outputs and limits »): YAML aliases are
 refused (an alias bomb expands to gigabytes from a few lines), an integer has at most `MAX_DIGITS` digits, an
 amount is a plain decimal number, nesting is bounded, a message holds bare `{name}` placeholders only (a
 format spec such as `{x:>999999999}` would write a gigabyte per decision), and an error never renders more

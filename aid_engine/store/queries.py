@@ -1,7 +1,7 @@
 """Reading the store: one stored decision with its declaration, a learner's audit history, and which
 decisions are current.
 
-Current and superseded (DESIGN.md « Money: one current decision per learner and training »): a learner's
+Current and superseded (docs/policies.md « One current decision per learner and training »): a learner's
 decisions for one training — same `learner_id`, same `training_start_date` — form a history; the latest
 stored (the highest decision id) is current, the others are superseded by it (a corrected declaration, a
 re-decision under other rules).  `history_of` is the one definition: the report, the cash flow, `diff`,

@@ -40,8 +40,8 @@ PURGE_KIND = "purge"
 RUN_KIND = "run"
 NO_RULESET = "-"
 SECRET_BYTES = 32
-# The declaration's fields that are not personal (DESIGN.md « Personal data »), kept by a purge and bound in the
-# decision record as the training the decision was for.
+# The declaration's fields that are not personal (docs/conventions.md « Personal data »), kept by a purge and
+# bound in the decision record as the training the decision was for.
 KEPT_FIELDS = ("learner_id", "fabrique_id", "training_start_date", "training_end_date", "training_labelled")
 TRAINING_FIELDS = KEPT_FIELDS[1:]
 

@@ -1,4 +1,4 @@
-"""Recovery of undue payments (DESIGN.md policy 8; décret n° 2017-548: assiduité, « reversement des sommes
+"""Recovery of undue payments (docs/policies.md, policy 8; décret n° 2017-548: assiduité, « reversement des sommes
 indûment perçues »): a learner who leaves the training early owes back the instalments paid for the months
 after the month of leaving.
 
@@ -6,7 +6,8 @@ The instalments are the decision's: `monthly_amount` for each of its `months`, o
 the month of the training start (policy 7).  Those of months after the month of `left_on` are owed back.
 The training's dates are read from the stored declaration (a purge keeps them), never from the trace.  A
 recovery applies to a current decision only (`queries`: the latest of its learner and training), and
-`left_on` must fall within the training, start and end days included (DESIGN.md « Money »).
+`left_on` must fall within the training, start and end days included (docs/policies.md « One current
+decision per learner and training »).
 
 One recovery per decision: it is recorded as a `recovery` record of the audit chain; the same date again
 finds it recorded; another date is refused unless asked to replace it, and then the new record names the one
@@ -94,7 +95,7 @@ class Recovery:
             "left_on": self.left_on.isoformat(), "training_start_date": self.training_start_date.isoformat(),
             "training_end_date": self.training_end_date.isoformat(), "monthly_amount": as_str(self.monthly_amount),
             "months_paid": list(self.months_paid), "months_undue": list(self.months_undue),
-            "amount_owed": as_str(self.amount_owed), "policy": "DESIGN.md policy 8: instalments of the months "
+            "amount_owed": as_str(self.amount_owed), "policy": "docs/policies.md, policy 8: instalments of the months "
             "after the month of leaving are owed back",
         }
 

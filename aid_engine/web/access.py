@@ -1,6 +1,6 @@
 """Who may do what through `aid-engine serve`, and the errors the API answers with.
 
-Roles (DESIGN.md « Web desk and HTTP API »): desk = decide, save, and read the decisions of its fabriques'
+Roles (the README's « aid-engine serve » section): desk = decide, save, and read the decisions of its fabriques'
 learners; finance = batch, report, cash flow, read every decision; auditor = audit, read-only (every
 decision, the report); admin = everything.  A desk user asking for a decision or a learner outside its
 fabriques gets 403 with the same body whether that decision or learner exists or not: nothing else is said.
@@ -52,7 +52,7 @@ def not_found(what: str) -> ApiError:
 
 
 def invalid(problems: Iterable[tuple[str, str]], error: str = "invalid_declaration") -> ApiError:
-    """422 with DESIGN.md's body: each problem's field and message."""
+    """422 with the conventions' body: each problem's field and message."""
     return ApiError(422, {"error": error, "problems": [{"field": f, "message": m} for f, m in problems]})
 
 

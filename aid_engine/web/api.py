@@ -1,4 +1,4 @@
-"""The HTTP API under `/api/v1` (DESIGN.md « Web desk and HTTP API »): JSON, `Authorization: Bearer TOKEN`.
+"""The HTTP API under `/api/v1` (the README's « aid-engine serve » section): JSON, `Authorization: Bearer TOKEN`.
 
 401 without a valid token; 403 outside the role or the fabriques, one body that says nothing of the resource;
 422 for bad input with `{"error": "invalid_declaration", "problems": [{"field", "message"}]}`, the CLI's

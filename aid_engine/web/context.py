@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .batches import BatchJobs
     from .notice import NoticeRules
 
-MAX_DECLARATION = 1 << 20  # bytes of one declaration (DESIGN.md « Text, files and limits »)
+MAX_DECLARATION = 1 << 20  # bytes of one declaration (docs/conventions.md « Inputs, outputs and limits »)
 MAX_UPLOAD = 64 << 20  # bytes of one batch file sent to the server
 
 

@@ -1,4 +1,4 @@
-"""The notice of a decision (« notification de décision », DESIGN.md): who decides at that date and place, the
+"""The notice of a decision (« notification de décision »): who decides at that date and place, the
 legal basis, and the « voies et délais de recours » — read from `rules/notice.yaml`, data with its sources.
 
 The place is the fabrique's département, read from its id (`report.departement`): the input contract has no

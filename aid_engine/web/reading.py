@@ -54,7 +54,7 @@ def history_for(store: Store, user: User, learner_id: str) -> list[HistoryRecord
     """A learner's audit records the user may see, oldest first; 403 (desk) or 404 when there are none.
 
     A decision is `current` when it is the latest stored for its training (learner + training start date):
-    DESIGN.md « Money »; the others are superseded.
+    docs/policies.md « One current decision per learner and training »; the others are superseded.
     """
     with store.errors(f"read the history of learner {learner_id}"):
         with store.engine.connect() as connection:

@@ -2,7 +2,7 @@
 
 Handlers answer with bodies built straight from the library's JSON (a decision is already its contract's
 JSON); these models say what those bodies hold.  The request body of `POST /api/v1/decisions` is the
-declaration contract itself, read raw so that its errors are the CLI's messages (422, DESIGN.md's body).
+declaration contract itself, read raw so that its errors are the CLI's messages (422, the conventions' body).
 """
 
 from __future__ import annotations

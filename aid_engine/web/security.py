@@ -44,7 +44,7 @@ access_log = logging.getLogger("aid_engine.web.access")
 
 
 class SecurityHeaders:
-    """ASGI middleware: the headers of DESIGN.md on every response, and one access-log line per request (method,
+    """ASGI middleware: the security headers on every response, and one access-log line per request (method,
     path without its query string, status, milliseconds): no query, no header, no body ever reaches a log."""
 
     def __init__(self, app: ASGIApp) -> None:

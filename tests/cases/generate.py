@@ -74,7 +74,7 @@ TABLE_B: dict[str, tuple[int, ...]] = {
 }
 LAST_ROW = 17
 
-# §3.3 "10 m" rows, 0bis … 7; 2016-2017 = 2017-2018 (DESIGN.md policy 2), 2024-2025 = 2025-2026 = 2023-2024;
+# §3.3 "10 m" rows, 0bis … 7; 2016-2017 = 2017-2018 (docs/policies.md, policy 2), 2024-2025 = 2025-2026 = 2023-2024;
 # 2026-2027 = 2025-2026: no arrêté found, the last figures carried forward (policy 10).
 _RATES_2017 = (1009, 1669, 2513, 3218, 3924, 4505, 4778, 5551)
 _RATES_2023 = (1454, 2163, 3071, 3828, 4587, 5212, 5506, 6335)
@@ -91,17 +91,17 @@ RATES: dict[int, tuple[int, ...]] = {
     2025: _RATES_2023,
     2026: _RATES_2023,
 }
-# The academic years covered are those whose rates are typed above: 2016-2017 … 2026-2027 (DESIGN.md policies 2
+# The academic years covered are those whose rates are typed above: 2016-2017 … 2026-2027 (docs/policies.md, policies 2
 # and 10).  A new year is its rates (and ceilings, if they change) typed here, nothing else.
 YEARS = tuple(sorted(RATES))
 FIRST_YEAR, LAST_YEAR = YEARS[0], YEARS[-1]
 
-# DESIGN.md policy 3: half-open bands [from, next from) → points; the new bands from 2022-2023.
+# docs/policies.md, policy 3: half-open bands [from, next from) → points; the new bands from 2022-2023.
 BANDS_BEFORE_2022 = ((Decimal(0), 0), (Decimal(30), 1), (Decimal(250), 2))
 BANDS_FROM_2022 = ((Decimal(0), 0), (Decimal(30), 1), (Decimal(250), 2), (Decimal(3500), 3), (Decimal(13000), 4))
 POINTS_PER_CHILD, POINTS_PER_CHILD_IN_HIGHER_EDUCATION = 2, 4
 
-# DESIGN.md policy 5 (and rules order): the gate reason codes, in order.
+# docs/policies.md, policy 5 (and rules order): the gate reason codes, in order.
 GATE_CODES = (
     "training_not_labelled",
     "label_closed",
@@ -379,7 +379,7 @@ class Case:
                 raise AssertionError(f"{self.name}: claims {key}={value!r}, the law gives {actual!r}")
         gate_refusal = set(expected["reasons"]) & set(GATE_CODES) and "income_above_ceiling" not in expected["reasons"]
         if not self.counterfactuals or (gate_refusal and not self.barème_position):
-            # DESIGN.md says nothing of the others on a refusal by a gate alone; the échelon reached holds always.
+            # docs/ says nothing of the others on a refusal by a gate alone; the échelon reached holds always.
             expected["counterfactuals"] = {"echelon_reached": expected["counterfactuals"]["echelon_reached"]}
         entry["expected"] = expected
         return entry

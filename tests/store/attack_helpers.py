@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 PG_ENV = "AID_ENGINE_TEST_PG_URL"
 REQUIRE_PG_ENV = "AID_ENGINE_REQUIRE_PG"
-# DESIGN.md « Personal data »: every field is personal except these.
+# docs/conventions.md « Personal data »: every field is personal except these.
 NOT_PERSONAL = {"learner_id", "fabrique_id", "application_date", "training_start_date", "training_end_date",
                 "training_labelled"}
 PURGED_ROWS = 8

@@ -1,4 +1,4 @@
-"""The store's commands through typer's CliRunner: what they print and their exit codes (DESIGN.md: 0 done,
+"""The store's commands through typer's CliRunner: what they print and their exit codes (docs/conventions.md: 0 done,
 2 bad input, 1 a broken audit chain or a store that fails)."""
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""Erasure, attacked (DESIGN.md « Personal data »): after `aid-engine purge`, nothing stored lets anyone recover
-a purged value, neither by reading the bytes nor by trying every candidate.
+"""Erasure, attacked (docs/conventions.md « Personal data »): after `aid-engine purge`, nothing stored lets
+anyone recover a purged value, neither by reading the bytes nor by trying every candidate.
 
 The store is built by real commands (tests/store/attack_helpers.py): a first batch whose declarations carry
 distinctive personal values, a recovery, the purge of that batch, a second batch (kept), a recovery, a
 `check --save`.  Then:
 (a) **the bytes**: the SQLite file (and any -wal/-journal beside it), and on PostgreSQL every data file of the
     database after CHECKPOINT (`SHOW data_directory`, then base/<database oid>/; the WAL is left out: it is
-    what DESIGN.md says no tool reaches, with backups), are searched for every purged value in every written
+    what the README says no tool reaches, with backups), are searched for every purged value in every written
     form — text as received, the canonical decimal, cents, metres, ISO and French dates, with the thousands
     spaces a trace would print — and none may be found.  On PostgreSQL the text columns are first set to
     STORAGE EXTERNAL, so that no value hides in a compressed TOAST chunk: what is there can be read.  The same
@@ -205,8 +205,9 @@ def assert_nothing_recovers(built: Built, engine: Engine) -> None:
         assert attack.tried > 100_000
         recovered += [f"{row['learner_id']}: {m}" for m in attack.matches or []]
     assert not recovered, (
-        "purged personal values are recovered by trying candidates against the digests the store keeps (DESIGN.md "
-        "« Personal data »: digests over personal data must be keyed, the key destroyed by the purge):\n"
+        "purged personal values are recovered by trying candidates against the digests the store keeps "
+        "(docs/conventions.md « Personal data »: digests over personal data must be keyed, the key destroyed by "
+        "the purge):\n"
         + "\n".join(recovered[:20]))
 
 
@@ -215,7 +216,7 @@ def assert_bytes_clean(built: Built, blobs: dict[str, bytes]) -> None:
         "the scan does not find the kept declarations' incomes: it could not find a purged one either"
     found = find_in(blobs, purged_forms(built))
     assert not found, (
-        "purged personal values are still readable in the store's bytes after `aid-engine purge` (DESIGN.md "
+        "purged personal values are still readable in the store's bytes after `aid-engine purge` (docs/conventions.md "
         "« Personal data »: SQLite overwrites freed pages with secure_delete, PostgreSQL VACUUMs the touched "
         "tables and CHECKPOINTs, and no record, trace or digest keeps the value):\n" + "\n".join(found[:30]))
 

@@ -1,4 +1,4 @@
-"""Mutation testing of the store (DESIGN.md « Audit trail (format 2) »): every stored fact is bound by a record
+"""Mutation testing of the store (docs/audit.md): every stored fact is bound by a record
 or cross-checked by `aid-engine audit verify`.
 
 A store is built by real commands (two batch runs, two recoveries, a purge between them, a `check --save`).
@@ -44,17 +44,17 @@ SCHEMA_VERSION_TABLE = "alembic_version"
 # (exit 1, there is no record to name); its value is anchored by the signed checkpoints, which `audit verify
 # --checkpoint FILE` compares with it, not by the chain.
 IDENTITY_TABLE = "store_identity"
-# Columns a change of which `audit verify` may let pass, each with the reason (DESIGN.md allows the purge's
+# Columns a change of which `audit verify` may let pass, each with the reason (docs/audit.md allows the purge's
 # blanking only: anything listed here is a departure from it, said in the README).
 DELIBERATELY_UNBOUND: dict[str, str] = {
     "batch_runs.owner_host": "the live claim on a batch run (the host of the process holding it, so that a run "
                              "whose process died can be taken over); no report, diff, recovery, replay or payment "
-                             "reads it — unbound in format 2 as landed, a departure from DESIGN.md",
+                             "reads it — unbound in format 2 as landed, a departure from docs/audit.md",
     "store_identity.store_id": "the store's id is anchored outside the store, in the origin line of every signed "
                                "checkpoint, and checked by `audit verify --checkpoint FILE`, not by the chain",
     "store_identity.created_at": "when the store's identity was made: read by nothing",
     "batch_runs.owner_pid": "the live claim on a batch run (the process id holding it); read by nothing but the "
-                            "take-over of a dead run — unbound in format 2 as landed, a departure from DESIGN.md",
+                            "take-over of a dead run — unbound in format 2 as landed, a departure from docs/audit.md",
 }
 
 
@@ -258,8 +258,8 @@ def run_mutations(found: list[Mutation], apply_and_verify: Callable[[Mutation], 
         with open(report, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(outcomes, ensure_ascii=False, indent=1) + "\n")
     assert not holes, (
-        f"{len(holes)} of {len(found)} mutations of the store pass `aid-engine audit verify` (DESIGN.md « Audit "
-        "trail (format 2) »: changing, deleting or inserting any single row of any table, the purge's blanking "
+        f"{len(holes)} of {len(found)} mutations of the store pass `aid-engine audit verify` (docs/audit.md: "
+        "changing, deleting or inserting any single row of any table, the purge's blanking "
         "aside, makes it exit 1 naming the record):\n" + "\n".join(holes))
 
 
