@@ -65,4 +65,5 @@ def test_four_batch_processes_at_once_store_each_decision_once_in_one_chain(pg_s
     stored, count, records = _decisions(shared)
     assert count == len({row[:3] for row in stored}) == n  # no decision twice, none missing
     assert records == count + 4  # one audit record each, and each of the 4 runs its run record, in one chain
-    assert stored == expected
+    # The keyed digest differs between two stores (each declaration has its own secret): compare the rest.
+    assert sorted(r[:1] + r[2:] for r in stored) == sorted(r[:1] + r[2:] for r in expected)
