@@ -44,6 +44,13 @@ def forbidden_page(request: Request, user: User, csrf: str) -> Response:
     return render(request, "forbidden.html", 403, user=user, csrf=csrf)
 
 
+def refused_page(request: Request, user: User, csrf: str, exc: ApiError) -> Response:
+    """The page for a read the API refused: 403 outside the user's fabriques, 404 when nothing is there."""
+    if exc.status == 403:
+        return forbidden_page(request, user, csrf)
+    return render(request, "forbidden.html", 404, user=user, csrf=csrf, missing=True)
+
+
 async def _posted(request: Request, csrf: str) -> dict[str, str] | None:
     """The posted form's fields, or None when its CSRF token is not this session's."""
     async with request.form() as form:
@@ -191,9 +198,7 @@ def mount(app: FastAPI) -> None:
         try:
             records = history_for(server_of(request).store, user, learner_id)
         except ApiError as exc:
-            if exc.status == 403:
-                return forbidden_page(request, user, csrf)
-            return render(request, "forbidden.html", 404, user=user, csrf=csrf, missing=True)
+            return refused_page(request, user, csrf, exc)
         lang = _lang(request)
         rows = [{"r": r, "echelon": echelon_label(r.payload.get("echelon"), lang),
                  "total": money(r.payload["total_amount"], lang) if "total_amount" in r.payload else "",
@@ -211,9 +216,7 @@ def mount(app: FastAPI) -> None:
         try:
             stored = decision_for(server_of(request).store, user, decision_id)
         except ApiError as exc:
-            if exc.status == 403:
-                return forbidden_page(request, user, csrf)
-            return render(request, "forbidden.html", 404, user=user, csrf=csrf, missing=True)
+            return refused_page(request, user, csrf, exc)
         decided_on = _decided_on(request, stored.learner_id, stored.id)
         view = decision_view(request, stored.decision, stored.declaration, decided_on)
         view["declaration"].setdefault("fabrique_id", fabrique_of(stored))
