@@ -90,11 +90,20 @@ def test_format1_records_verify_after_the_upgrade_and_the_chain_goes_on_in_forma
         assert run_record_prev == head != GENESIS
         declaration = Declaration.parse(json.loads((ROOT / "examples" / "foreign_learner.json").read_text("utf-8")))
         assert store.save(declaration, evaluate(declaration), operator="next release").created
+        # Format-1 idempotency: the same declaration under the rule set it was decided with (its sha256 as the
+        # format-1 release stored it; the rules' text has changed since) is found, not stored again...
         again = Declaration.parse(json.loads((ROOT / "examples" / "granted_echelon_7.json").read_text("utf-8")))
-        assert not store.save(again, evaluate(again), operator="next release").created  # format-1 idempotency
-        assert store.verify().records == FORMAT1_RECORDS + 2
+        with store.engine.connect() as c:
+            then = c.execute(text("SELECT ruleset_sha256 FROM decisions WHERE learner_id = 'GEN-2024-0001'")).scalar_one()
+        now = evaluate(again)
+        assert now.ruleset.sha256 != then
+        as_then = now.model_copy(update={"ruleset": now.ruleset.model_copy(update={"sha256": then})})
+        assert not store.save(again, as_then, operator="next release").created
+        # ... while under today's rule set it is a new decision, chained in format 2.
+        assert store.save(again, now, operator="next release").created
+        assert store.verify().records == FORMAT1_RECORDS + 3
         purge_before(store.engine, date(2999, 1, 1), operator="tester")
-        assert store.verify().purges == 12 + 3
+        assert store.verify().purges == 12 + 4  # the two format-1 declarations, then the two format-2 ones
     finally:
         store.close()
 
