@@ -94,7 +94,8 @@ def test_format1_records_verify_after_the_upgrade_and_the_chain_goes_on_in_forma
         # format-1 release stored it; the rules' text has changed since) is found, not stored again...
         again = Declaration.parse(json.loads((ROOT / "examples" / "granted_echelon_7.json").read_text("utf-8")))
         with store.engine.connect() as c:
-            then = c.execute(text("SELECT ruleset_sha256 FROM decisions WHERE learner_id = 'GEN-2024-0001'")).scalar_one()
+            then = c.execute(text("SELECT ruleset_sha256 FROM decisions "
+                                  "WHERE learner_id = 'GEN-2024-0001'")).scalar_one()
         now = evaluate(again)
         assert now.ruleset.sha256 != then
         as_then = now.model_copy(update={"ruleset": now.ruleset.model_copy(update={"sha256": then})})
