@@ -2,7 +2,8 @@
 
 With neither `--run` nor `--from/--to` it covers every decision in the store; counts are counts of stored
 decisions in scope (docs/conventions.md).  `--json` prints one JSON document on stdout and nothing else; `--html FILE`,
-`--csv DIR` and `--cash-flow FILE` write files, and say so on stderr.  The store, rich and matplotlib are
+`--csv DIR` and `--cash-flow FILE` write files and say so in one line each on stderr (the terminal report is
+printed only when no file is asked for).  The store, rich and matplotlib are
 imported inside the command, so `aid-engine check` never loads them.  Errors are not caught here: `cli._Group`
 turns them into exit codes.  It must never write to the store.
 """
@@ -18,7 +19,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..files import check_output, write_text_file
+from ..i18n import t
 from ..money import parse_decimal
+from ..text import for_terminal
 
 if TYPE_CHECKING:
     from ..report import Report, Scope, Targets
@@ -88,8 +91,11 @@ def build(db: str | None, scope: Scope, envelope: Decimal, targets: Targets) -> 
 
 def write_outputs(r: Report, html: Path | None, csv_dir: Path | None, cash_flow: Path | None,
                   inputs: tuple[str, ...] = ()) -> None:
-    """Write the files asked for, each announced on stderr."""
+    """Write the files asked for, each announced by one line on stderr in the run's language."""
     from ..report import export
+    from .lang import run_lang
+
+    lang = run_lang()
 
     if html is not None:
         from ..report.charts import charts_of
@@ -97,13 +103,14 @@ def write_outputs(r: Report, html: Path | None, csv_dir: Path | None, cash_flow:
 
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         write_text_file(html, "--html", render_html(r, charts_of(r), generated_at=stamp), inputs=inputs)
-        typer.echo(f"page written: {html}", err=True)
+        typer.echo(t("report.page", lang, path=for_terminal(str(html))), err=True)
     if csv_dir is not None:
         written = export.write_csv_dir(r, csv_dir, inputs=inputs)
-        typer.echo(f"{len(written)} CSV files written in {csv_dir}", err=True)
+        typer.echo(t("report.csv", lang, n=len(written), path=for_terminal(str(csv_dir))), err=True)
     if cash_flow is not None:
         export.write_cash_flow(r, cash_flow, inputs=inputs)
-        typer.echo(f"cash flow written: {cash_flow} ({len(r.cash_flow.instalments)} instalments)", err=True)
+        typer.echo(t("report.cash_flow", lang, path=for_terminal(str(cash_flow)),
+                     n=len(r.cash_flow.instalments)), err=True)
 
 
 def report(
@@ -138,6 +145,8 @@ def report(
 
         typer.echo(json.dumps(report_json(r), ensure_ascii=False, indent=2))
         return
+    if html is not None or csv_dir is not None or cash_flow is not None:
+        return  # the files are the output: one line each on stderr, not the whole terminal report besides
     from ..report.terminal import console_for_stdout, print_report
 
     print_report(r, console_for_stdout())

@@ -67,7 +67,19 @@ def test_json_prints_one_document_and_nothing_else_even_with_files(programme: Pr
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert set(document) >= {"scope", "decisions", "envelope", "targets", "by_departement", "cash_flow"}
-    assert "page written" in result.stderr and "CSV files written" in result.stderr
+    assert "page du rapport écrite" in result.stderr and "fichiers CSV écrits" in result.stderr
+
+
+@pytest.mark.parametrize(("lang", "page", "csv"), [("fr", "page du rapport écrite", "fichiers CSV écrits dans"),
+                                                   ("en", "page written", "CSV files written in")])
+def test_files_are_announced_by_one_line_each_and_nothing_else(programme: Programme, tmp_path: Path,
+                                                               lang: str, page: str, csv: str) -> None:
+    result = CliRunner().invoke(app, ["report", "--db", programme.url, "--html", str(tmp_path / "r.html"),
+                                      "--csv", str(tmp_path / "c")], env={"AID_ENGINE_LANG": lang})
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "", "no terminal report besides the files"
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(page) and csv in lines[1], lines
 
 
 def test_the_csv_directory_holds_the_same_figures(programme: Programme, tmp_path: Path) -> None:
