@@ -246,3 +246,29 @@ def test_the_finance_summaries_in_french_with_french_amounts(tmp_path: Path) -> 
         assert english_words(text) == [], english_words(text)
     english = run("recovery", "GEN-2024-0001", "--left-on", "2025-01-10", "--db", db, env={"AID_ENGINE_LANG": "en"})
     assert "amount owed back: 3167.50 €" in english.stdout
+
+
+def test_the_audit_and_store_commands_in_french(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    for name in ("granted_echelon_7.json", "refused_income.json"):
+        assert run("check", str(EXAMPLES / name), "--save", "--db", db).exit_code == 0
+    said = {
+        "verify": run("audit", "verify", "--db", db),
+        "replay": run("replay", "--all", "--db", db),
+        "replay one": run("replay", "1", "--db", db),
+        "upgrade": run("db", "upgrade", "--db", db),
+        "purge": run("purge", "--before", "2999-01-01", "--db", db, "--operator", "agent"),
+        "replay purged": run("replay", "--all", "--db", db),
+    }
+    out = {what: flat(result.stdout) for what, result in said.items()}
+    assert "piste d'audit intacte : 2 enregistrement(s) (2 décision(s)" in out["verify"]
+    assert out["replay"].strip().endswith("rejouées : 2 identique(s)") and said["replay"].exit_code == 0
+    assert "décision 1 (apprenant GEN-2024-0001, gen-aid/2024-2025) : même décision" in out["replay one"]
+    assert "schéma déjà à la dernière révision" in out["upgrade"]
+    assert "2 déclaration(s) reçue(s) avant le 2999-01-01 effacée(s)" in out["purge"]
+    assert "les données personnelles de sa déclaration ont été effacées" in out["replay purged"]
+    assert out["replay purged"].strip().endswith("rejouées : 2 effacée(s)") and said["replay purged"].exit_code == 1
+    found = {what: english_words(text) for what, text in out.items() if english_words(text)}
+    assert not found, found
+    english = run("replay", "--all", "--db", db, env={"AID_ENGINE_LANG": "en"})
+    assert "replayed: 2 purged" in english.stdout

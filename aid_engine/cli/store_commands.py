@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..i18n import t
 from ..text import for_terminal
+from .lang import run_lang
 from .rules import rulebook
 
 if TYPE_CHECKING:
@@ -141,9 +143,6 @@ def batch(
 
 
 def _print_batch(result: BatchResult) -> None:
-    from ..i18n import t
-    from .lang import run_lang
-
     run, lang = result.run, run_lang()
     how = (t("run.resumed", lang, line=result.resumed_from_line) if result.resumed_from_line is not None
            else t("run.done", lang))
@@ -175,9 +174,10 @@ def audit_verify(
         store.close()
     for line in extended:
         typer.echo(line)
-    typer.echo(f"audit chain intact: {report.records} record(s) ({report.decisions} decision(s), "
-               f"{report.recoveries} recovery record(s)"
-               + (f", {report.purges} purge record(s)" if report.purges else "") + f"); head {report.head_hash}")
+    lang = run_lang()
+    purges = t("verify.purges", lang, n=report.purges) if report.purges else ""
+    typer.echo(t("verify.intact", lang, records=report.records, decisions=report.decisions,
+                 recoveries=report.recoveries, purges=purges, head=report.head_hash))
 
 
 @audit_app.command("show")
@@ -259,7 +259,9 @@ def replay(
                     _print_replay(outcome, book)
     finally:
         store.close()
-    typer.echo("replayed: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing"))
+    lang = run_lang()
+    tally = ", ".join(f"{n} {t('replay.state.' + state, lang)}" for state, n in sorted(counts.items()))
+    typer.echo(t("replay.counts", lang, counts=tally or t("replay.nothing", lang)))
     if any(state != "same" for state in counts):
         raise typer.Exit(1)
 
@@ -330,21 +332,22 @@ def _optional_rulebook(rules: Path | None) -> Any:
 
 
 def _print_replay(outcome: Any, book: Any) -> None:
-    head = f"decision {outcome.decision_id} (learner {outcome.learner_id}, {outcome.ruleset_id})"
+    lang = run_lang()
+    head = t("replay.head", lang, id=outcome.decision_id, learner=for_terminal(outcome.learner_id),
+             ruleset=outcome.ruleset_id)
     if outcome.state == "rules_missing":
         where = (book.root if book is not None else None) or "rules/"
-        typer.echo(f"{head}: cannot replay — no rule set with sha256 {outcome.ruleset_sha256} in the store's "
-                   f"archive nor in {where}; replay with the rules files of that time (--rules DIR)")
+        typer.echo(t("replay.rules_missing", lang, head=head, sha=outcome.ruleset_sha256, where=where))
         return
     if outcome.state == "purged":
-        typer.echo(f"{head}: cannot replay — its declaration's personal data was purged")
+        typer.echo(t("replay.purged", lang, head=head))
         return
     if outcome.engine_then != outcome.engine_now:
-        head += f", engine {outcome.engine_then} → {outcome.engine_now}"
+        head += t("replay.engine", lang, then=outcome.engine_then, now=outcome.engine_now)
     if outcome.state == "same":
-        typer.echo(f"{head}: same decision")
+        typer.echo(t("replay.same", lang, head=head))
         return
-    typer.echo(f"{head}: {len(outcome.differences)} difference(s)")
+    typer.echo(t("replay.differs", lang, head=head, n=len(outcome.differences)))
     for d in outcome.differences:
         typer.echo(f"  {d.path}: {json.dumps(d.stored, ensure_ascii=False)} → "
                    f"{json.dumps(d.replayed, ensure_ascii=False)}")
@@ -393,7 +396,7 @@ def recovery(
 
 
 def _print_recovery(recorded: Any) -> None:
-    from ..i18n import amount, date_text, t
+    from ..i18n import amount, date_text
     from .lang import run_lang
 
     r, lang = recorded.recovery, run_lang()
@@ -420,16 +423,16 @@ def _print_recovery(recorded: Any) -> None:
 def _print_diff(store: Store, run_a: int, run_b: int) -> None:
     from ..store.compare import Tally, compare_runs
 
-    tally = Tally()
-    typer.echo(f"changes from run {run_a} to run {run_b}:")
+    tally, lang = Tally(), run_lang()
+    typer.echo(t("diff.head", lang, a=run_a, b=run_b))
     with store.errors(f"compare runs {run_a} and {run_b}"):
         for change in compare_runs(store.engine, run_a, run_b, tally):
-            before = change.before.text() if change.before else "absent"
-            after = change.after.text() if change.after else "absent"
-            training = f" (training from {change.training_start})" if change.training_start else ""
+            before = change.before.text() if change.before else t("diff.absent", lang)
+            after = change.after.text() if change.after else t("diff.absent", lang)
+            training = t("diff.training", lang, start=change.training_start) if change.training_start else ""
             typer.echo(for_terminal(f"  {change.learner_id}{training}: {before} → {after} — {'; '.join(change.why)}"))
-    typer.echo(f"{tally.compared} learner(s) compared: {tally.changed} changed, {tally.only_before} only in run "
-               f"{run_a}, {tally.only_after} only in run {run_b}")
+    typer.echo(t("diff.tally", lang, compared=tally.compared, changed=tally.changed, only_a=tally.only_before,
+                 a=run_a, only_b=tally.only_after, b=run_b))
 
 
 def diff(
@@ -459,10 +462,11 @@ def db_upgrade(db: DbOption = None) -> None:
         before, after = database.upgrade(store.engine)
     finally:
         store.close()
+    lang = run_lang()
     if before == after:
-        typer.echo(f"{store.shown_url}: schema already at the latest revision {after}")
+        typer.echo(t("db.current", lang, url=store.shown_url, rev=after))
     else:
-        typer.echo(f"{store.shown_url}: schema upgraded from {before or 'empty'} to {after}")
+        typer.echo(t("db.upgraded", lang, url=store.shown_url, before=before or t("db.empty", lang), after=after))
 
 
 def purge(
@@ -485,11 +489,12 @@ def purge(
             done = purge_before(store.engine, day, operator=who)
     finally:
         store.close()
+    lang = run_lang()
     if not done.declarations:
-        typer.echo(f"no declaration received before {day.isoformat()} left to purge")
+        typer.echo(t("purge.none", lang, day=day.isoformat()))
         return
-    typer.echo(f"{done.declarations} declaration(s) received before {day.isoformat()} purged (kept: "
-               f"{', '.join(KEPT_FIELDS)}); audit records {done.first_record}–{done.last_record}")
+    typer.echo(t("purge.done", lang, n=done.declarations, day=day.isoformat(), kept=", ".join(KEPT_FIELDS),
+                 first=done.first_record, last=done.last_record))
 
 
 def register(app: typer.Typer) -> None:

@@ -44,3 +44,10 @@ def keys(tmp_path: Path) -> dict[str, Path]:
         made[name], made[f"{name}_pub"] = path, public
     made["pub"] = made.pop("key_pub")
     return made
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This suite reads the commands' messages in English (`AID_ENGINE_LANG=en`, inherited by the commands it
+    starts); the French view, the default, is checked by tests/test_french.py."""
+    monkeypatch.setenv("AID_ENGINE_LANG", "en")
