@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,14 +23,24 @@ from ..files import check_output, write_text_file
 from ..i18n import t
 from ..money import parse_decimal
 from ..text import for_terminal
+from .lang import h
 
 if TYPE_CHECKING:
     from ..report import Report, Scope, Targets
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Database URL: sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB "
-                 "(default: $AID_ENGINE_DB, else sqlite:///aid_engine.db).")]
+DbOption = Annotated[str | None, typer.Option("--db", help=h(
+    "Adresse de la base : sqlite:///FICHIER ou postgresql+psycopg://UTILISATEUR:MOT_DE_PASSE@HÔTE:PORT/BASE "
+    "(défaut : $AID_ENGINE_DB, sinon sqlite:///aid_engine.db).",
+    "Database URL: sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB "
+    "(default: $AID_ENGINE_DB, else sqlite:///aid_engine.db)."))]
 ENVELOPE_MAX = Decimal("999999999999.99")
+
+
+class CsvFormat(StrEnum):
+    """The form of the CSV files: for a French spreadsheet, or for a program."""
+
+    fr = "fr"
+    plain = "plain"
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -90,12 +101,13 @@ def build(db: str | None, scope: Scope, envelope: Decimal, targets: Targets) -> 
 
 
 def write_outputs(r: Report, html: Path | None, csv_dir: Path | None, cash_flow: Path | None,
-                  inputs: tuple[str, ...] = ()) -> None:
+                  inputs: tuple[str, ...] = (), csv_format: str = "fr") -> None:
     """Write the files asked for, each announced by one line on stderr in the run's language."""
     from ..report import export
     from .lang import run_lang
 
     lang = run_lang()
+    form = export.CSV_FORMS[csv_format]
 
     if html is not None:
         from ..report.charts import charts_of
@@ -105,41 +117,54 @@ def write_outputs(r: Report, html: Path | None, csv_dir: Path | None, cash_flow:
         write_text_file(html, "--html", render_html(r, charts_of(r), generated_at=stamp), inputs=inputs)
         typer.echo(t("report.page", lang, path=for_terminal(str(html))), err=True)
     if csv_dir is not None:
-        written = export.write_csv_dir(r, csv_dir, inputs=inputs)
+        written = export.write_csv_dir(r, csv_dir, form=form, inputs=inputs)
         typer.echo(t("report.csv", lang, n=len(written), path=for_terminal(str(csv_dir))), err=True)
     if cash_flow is not None:
-        export.write_cash_flow(r, cash_flow, inputs=inputs)
+        export.write_cash_flow(r, cash_flow, form=form, inputs=inputs)
         typer.echo(t("report.cash_flow", lang, path=for_terminal(str(cash_flow)),
                      n=len(r.cash_flow.instalments)), err=True)
 
 
 def report(
     db: DbOption = None,
-    run: Annotated[int | None, typer.Option("--run", min=1, max=2**63 - 1,  # a store id: never an OverflowError
-                                            help="Only the decisions of this batch run.")] = None,
-    date_from: Annotated[str | None, typer.Option(
-        "--from", help="Only decisions stored on or after this day (YYYY-MM-DD, UTC).")] = None,
-    date_to: Annotated[str | None, typer.Option(
-        "--to", help="Only decisions stored on or before this day (YYYY-MM-DD, UTC).")] = None,
-    envelope: Annotated[str, typer.Option("--envelope", metavar="EUR", help="The programme's envelope in euros.")]
-    = "10000000",
-    target_women: Annotated[str, typer.Option("--target-women", help="Target share of women (0–1).")] = "0.30",
-    target_young: Annotated[str, typer.Option(
-        "--target-young-unqualified", help="Target share of under-26 without qualification (0–1).")] = "0.50",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON document only.")] = False,
-    html: Annotated[Path | None, typer.Option("--html", metavar="FILE", help="Write the HTML page here.")] = None,
-    csv_dir: Annotated[Path | None, typer.Option("--csv", metavar="DIR", help="Write CSV files here.")] = None,
-    cash_flow: Annotated[Path | None, typer.Option(
-        "--cash-flow", metavar="FILE", help="Write the instalments (month,learner_id,decision_id,amount).")] = None,
+    run: Annotated[int | None, typer.Option("--run", min=1, max=2**63 - 1, help=h(  # a store id: no OverflowError
+        "Seulement les décisions de ce lot.", "Only the decisions of this batch run."))] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help=h(
+        "Seulement les décisions enregistrées ce jour ou après (AAAA-MM-JJ, UTC).",
+        "Only decisions stored on or after this day (YYYY-MM-DD, UTC)."))] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help=h(
+        "Seulement les décisions enregistrées ce jour ou avant (AAAA-MM-JJ, UTC).",
+        "Only decisions stored on or before this day (YYYY-MM-DD, UTC)."))] = None,
+    envelope: Annotated[str, typer.Option("--envelope", metavar="EUR", help=h(
+        "L'enveloppe du programme, en euros.", "The programme's envelope in euros."))] = "10000000",
+    target_women: Annotated[str, typer.Option("--target-women", help=h(
+        "Part cible de femmes (0–1).", "Target share of women (0–1)."))] = "0.30",
+    target_young: Annotated[str, typer.Option("--target-young-unqualified", help=h(
+        "Part cible de moins de 26 ans sans qualification (0–1).",
+        "Target share of under-26 without qualification (0–1)."))] = "0.50",
+    as_json: Annotated[bool, typer.Option("--json", help=h(
+        "N'affiche que le rapport, en un document JSON.", "Print the report as one JSON document only."))] = False,
+    html: Annotated[Path | None, typer.Option("--html", metavar="FILE", help=h(
+        "Écrit la page HTML dans ce fichier.", "Write the HTML page here."))] = None,
+    csv_dir: Annotated[Path | None, typer.Option("--csv", metavar="DIR", help=h(
+        "Écrit les fichiers CSV dans ce dossier.", "Write CSV files here."))] = None,
+    cash_flow: Annotated[Path | None, typer.Option("--cash-flow", metavar="FILE", help=h(
+        "Écrit les mensualités (mois, apprenant, décision, montant) dans ce fichier CSV.",
+        "Write the instalments (month, learner, decision, amount) as CSV."))] = None,
+    csv_format: Annotated[CsvFormat, typer.Option("--csv-format", help=h(
+        "fr : pour un tableur français (« ; », virgule décimale, BOM, en-têtes en français) ; "
+        "plain : pour un programme (« , », point décimal, en-têtes en anglais).",
+        "fr: for a French spreadsheet (';', decimal comma, BOM, French headers); "
+        "plain: for a program (',', decimal point, English headers)."))] = CsvFormat.fr,
 ) -> None:
-    """Rapport du programme : coût au regard de l'enveloppe, échelons, motifs de refus, territoire, cibles."""
+    """The programme report: cost against the envelope, échelons, refusal reasons, territory, targets."""
     scope = scope_of(run, date_from, date_to)
     money = _amount(envelope, "--envelope", Decimal("0.01"), ENVELOPE_MAX)
     for target, option in ((html, "--html"), (cash_flow, "--cash-flow")):
         if target is not None:
             check_output(target, option)  # before the work: a link or a device is refused at once
     r, inputs = build(db, scope, money, targets_of(target_women, target_young))
-    write_outputs(r, html, csv_dir, cash_flow, inputs)
+    write_outputs(r, html, csv_dir, cash_flow, inputs, csv_format.value)
     if as_json:
         from ..report.export import report_json
 
@@ -153,4 +178,6 @@ def report(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(report)
+    app.command(help=h(
+        "Rapport du programme : coût au regard de l'enveloppe, échelons, motifs de refus, territoire, cibles.",
+        "The programme report: cost against the envelope, échelons, refusal reasons, territory, targets."))(report)

