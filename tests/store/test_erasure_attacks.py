@@ -87,13 +87,30 @@ def kept_forms(built: Built) -> set[str]:
     return {f"{Decimal(row['revenu_brut_global'].replace(',', '.')):.2f}" for row in built.kept}
 
 
+_WORD = frozenset(b"0123456789abcdefABCDEF")
+
+
+def _occurs(needle: bytes, blob: bytes) -> bool:
+    """Whether `needle` is in `blob`; a form made of digits only (cents, a compact date) must stand alone, not
+    inside a longer run of hex digits, where any six digits turn up by chance among thousands of digests."""
+    if not needle.isdigit():
+        return needle in blob
+    start = blob.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        if (start == 0 or blob[start - 1] not in _WORD) and (end == len(blob) or blob[end] not in _WORD):
+            return True
+        start = blob.find(needle, start + 1)
+    return False
+
+
 def find_in(blobs: dict[str, bytes], forms: dict[str, set[str]]) -> list[str]:
     found = []
     for what, texts in forms.items():
         for form in texts:
             needle = form.encode("utf-8")
             for where, blob in blobs.items():
-                if needle in blob:
+                if _occurs(needle, blob):
                     found.append(f"{what} as {form!r} in {where}")
     return found
 
@@ -228,6 +245,13 @@ def assert_bytes_clean(built: Built, blobs: dict[str, bytes]) -> None:
 def sqlite_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     workdir = tmp_path_factory.mktemp("erasure-sqlite")
     return build_store(f"sqlite:///{workdir / 'store.db'}", workdir)
+
+
+def test_the_scan_finds_a_number_on_its_own_and_not_inside_a_digest() -> None:
+    assert _occurs(b"220199", b'{"distance_km":220199}') and _occurs(b"220199", b"220199")
+    assert _occurs(b"220199", b"\x00\x01220199\x00") and _occurs(b"2201.99", b"ab2201.99cd")
+    assert not _occurs(b"220199", b"9f3a220199be") and not _occurs(b"220199", b"2201990")
+    assert _occurs(b"220199", b"9f3a220199be 220199 ")
 
 
 def test_no_purged_value_in_the_sqlite_file(sqlite_built: Built) -> None:
