@@ -1,10 +1,12 @@
 """The report's charts, drawn by matplotlib as SVG text to inline in the HTML page.
 
-Five charts: grants by échelon, amounts by month of training start, cost against the envelope, population
-shares against their targets, and the monthly cash flow.  Each is a matplotlib `Figure` (no pyplot, no
-global figure manager) saved as SVG with its glyphs as paths, so the page needs no font and no network;
-the ids inside each SVG are prefixed with the chart's key so five SVGs share one page without clashes.
-Money stays `Decimal` up to here and becomes a float only for the plotting library.
+One chart for each section of the page that has figures: the decisions by status, the cost against the
+envelope, the recoveries by month of leaving (when there are any), grants by échelon, refusals by reason,
+population shares against their targets, the committed amount by département, amounts by month of training
+start, and the monthly cash flow with today marked (months already due apart from the forecast).  Each is a
+matplotlib `Figure` (no pyplot, no global figure manager) saved as SVG with its glyphs as paths, so the page
+needs no font and no network; the ids inside each SVG are prefixed with the chart's key so the SVGs share one
+page without clashes.  Money stays `Decimal` up to here and becomes a float only for the plotting library.
 
 An edge module: matplotlib is imported inside the functions, so importing this module costs nothing.  It
 must never compute a figure of the report (it draws what `Report` holds) nor write a file.
@@ -16,17 +18,21 @@ import html
 import io
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from .model import Report
-from .tables import INDICATOR_LABELS, POPULATION_LABELS, percent
+from .tables import INDICATOR_LABELS, POPULATION_LABELS, count, percent
 
 WIDTH, HEIGHT = 7.5, 3.6  # inches, at 72 points per inch in the SVG
 COLOURS = {"granted": "#1f5f8b", "review": "#e0a030", "remaining": "#d5dde5", "target": "#b0302a",
-           "line": "#5a3d8a", "applicants": "#7fa7c9", "grantees": "#1f5f8b"}
+           "line": "#5a3d8a", "applicants": "#7fa7c9", "grantees": "#1f5f8b", "refused": "#9a4b3c",
+           "superseded": "#a8b3bd", "past": "#8fa9bf", "today": "#b0302a"}
+LONGEST_LABEL = 48  # characters of a bar's label before it is cut with « … »
+MOST_BARS = 15  # a horizontal bar chart shows at most this many bars, the rest summed as « autres »
 _ID = re.compile(r'\bid="([^"]+)"')
 
 
@@ -191,13 +197,110 @@ def targets_chart(r: Report) -> Chart:
                   figure)
 
 
-def cash_flow_chart(r: Report) -> Chart:
+def _short(label: str) -> str:
+    """A bar label that fits beside its bar.
+
+    >>> _short("court"), len(_short("x" * 100))
+    ('court', 48)
+    """
+    return label if len(label) <= LONGEST_LABEL else label[:LONGEST_LABEL - 1].rstrip() + "…"
+
+
+def _hbars(axes: Any, labels: Sequence[str], values: Sequence[float], colours: Sequence[str] | str,
+           texts: Sequence[str]) -> None:
+    """Horizontal bars, the first label on top, each bar's value written at its end."""
+    positions = list(range(len(labels)))[::-1]
+    bars = axes.barh(positions, values, color=colours, height=0.6)
+    axes.set_yticks(positions, [_short(x) for x in labels], fontsize=8)
+    axes.bar_label(bars, labels=list(texts), fontsize=8, padding=3)
+    axes.margins(x=0.15)
+
+
+def _hbar_height(bars: int) -> float:
+    return max(1.6, 0.5 + 0.28 * bars)
+
+
+def decisions_chart(r: Report) -> Chart:
+    c = r.counts
+    rows = [("Accordées", c.granted, COLOURS["granted"]), ("Refusées", c.refused, COLOURS["refused"]),
+            ("À réexaminer", c.review, COLOURS["review"]),
+            ("Remplacées (comptées à part)", c.superseded, COLOURS["superseded"])]
+    figure, axes = _figure(_hbar_height(len(rows)))
+    if c.decisions:
+        _hbars(axes, [x[0] for x in rows], [x[1] for x in rows], [x[2] for x in rows],
+               [count(x[1]) for x in rows])
+        axes.set_xlabel("Décisions")
+    else:
+        _empty(axes)
+    return _chart("chart-decisions", "Décisions du périmètre : en vigueur par statut, et remplacées", figure)
+
+
+def recoveries_chart(r: Report) -> Chart:
+    figure, axes = _figure(2.8)
+    by_month: dict[str, Decimal] = {}
+    for x in r.recoveries:
+        month = x.left_on.isoformat()[:7]
+        by_month[month] = by_month.get(month, Decimal(0)) + x.amount
+    months = sorted(by_month)
+    axes.bar(_month_axis(axes, months), [float(by_month[m]) for m in months], width=0.8, color=COLOURS["review"])
+    _euro_axis(axes.yaxis)
+    axes.set_ylabel("Montant à reverser")
+    return _chart("chart-recoveries", "Reversements à récupérer, par mois de départ", figure)
+
+
+def reasons_chart(r: Report) -> Chart:
+    reasons = sorted(r.reasons, key=lambda x: (-x.decisions, x.code))[:MOST_BARS]
+    figure, axes = _figure(_hbar_height(len(reasons)))
+    if reasons:
+        _hbars(axes, [x.label or x.code for x in reasons], [x.decisions for x in reasons], COLOURS["refused"],
+               [count(x.decisions) for x in reasons])
+        axes.set_xlabel("Décisions refusées")
+    else:
+        _empty(axes)
+    return _chart("chart-reasons", "Refus par motif", figure)
+
+
+def territory_chart(r: Report) -> Chart:
+    groups = sorted(r.by_departement, key=lambda g: (-g.committed, g.key is None, g.key or ""))
+    shown = [(g.key or "inconnu", g.committed) for g in groups[:MOST_BARS]]
+    rest = sum((g.committed for g in groups[MOST_BARS:]), Decimal(0))
+    if rest:
+        shown.append((f"{count(len(groups) - MOST_BARS)} autres départements", rest))
+    figure, axes = _figure(_hbar_height(len(shown)))
+    if any(amount for _, amount in shown):
+        _hbars(axes, [k for k, _ in shown], [float(a) for _, a in shown], COLOURS["granted"],
+               [euro_label(float(a)) for _, a in shown])
+        _euro_axis(axes.xaxis)
+        axes.set_xlabel("Montant engagé (brut)")
+    else:
+        _empty(axes)
+    return _chart("chart-territory", "Montant engagé par département (les plus élevés)", figure)
+
+
+def cash_flow_chart(r: Report, today: date | None = None) -> Chart:
+    """The instalments due each month and their running total; with `today`, the months already due (paid)
+    apart from those to come (forecast), and a line at today."""
     figure, axes = _figure()
     months = [m.month for m in r.cash_flow.by_month]
     if months:
-        positions = _month_axis(axes, months)
-        axes.bar(positions, [float(m.amount) for m in r.cash_flow.by_month], width=0.8, color=COLOURS["granted"],
-                 label="Mensualités du mois (axe de gauche)")
+        now = None if today is None else today.year * 12 + today.month - 1
+        span = months if today is None else sorted({*months, today.isoformat()[:7]})
+        positions = [month_index(m) for m in months]
+        _month_axis(axes, span)
+        amounts = [float(m.amount) for m in r.cash_flow.by_month]
+        past = [now is not None and p < now for p in positions]
+        if any(past):
+            axes.bar([p for p, old in zip(positions, past, strict=True) if old],
+                     [a for a, old in zip(amounts, past, strict=True) if old], width=0.8, color=COLOURS["past"],
+                     label="Mois échus : mensualités dues (axe de gauche)")
+        if not all(past):
+            axes.bar([p for p, old in zip(positions, past, strict=True) if not old],
+                     [a for a, old in zip(amounts, past, strict=True) if not old], width=0.8,
+                     color=COLOURS["granted"], label="Mois à venir : prévision (axe de gauche)" if now is not None
+                     else "Mensualités du mois (axe de gauche)")
+        if today is not None and now is not None:
+            axes.axvline(now + (today.day - 1) / 31, color=COLOURS["today"], linestyle="--", linewidth=1.2,
+                         label=f"Aujourd’hui ({today.day:02d}/{today.month:02d}/{today.year})")
         cumulative = axes.twinx()
         running = list(itertools.accumulate(m.amount for m in r.cash_flow.by_month))
         cumulative.plot(positions, [float(x) for x in running], color=COLOURS["line"], linewidth=1.5,
@@ -215,10 +318,13 @@ def _chart(key: str, title: str, figure: Any) -> Chart:
     return Chart(key, title, svg_of(figure, key, title))
 
 
-CHARTS: tuple[Callable[[Report], Chart], ...] = (envelope_chart, echelon_chart, targets_chart, start_month_chart,
-                                                cash_flow_chart)
+CHARTS: tuple[Callable[[Report], Chart], ...] = (decisions_chart, envelope_chart, echelon_chart, reasons_chart,
+                                                targets_chart, territory_chart, start_month_chart)
 
 
-def charts_of(r: Report) -> tuple[Chart, ...]:
-    """Every chart of the report, in the page's order."""
-    return tuple(draw(r) for draw in CHARTS)
+def charts_of(r: Report, today: date | None = None) -> tuple[Chart, ...]:
+    """Every chart of the report (the recoveries' only when there are any); `today` marks the cash flow."""
+    charts = [draw(r) for draw in CHARTS]
+    if r.recoveries:
+        charts.append(recoveries_chart(r))
+    return (*charts, cash_flow_chart(r, today))

@@ -271,15 +271,13 @@ def mount(app: FastAPI) -> None:
         guard = _guard(request, "report")
         if isinstance(guard, Response):
             return guard
-        from ..report.charts import charts_of
-        from ..report.html import render_html
+        from ..report.html import report_page
 
         try:
             report = build_report(request, run, date_from or None, date_to or None, envelope, "0.30", "0.50")
         except ApiError as exc:
             return HTMLResponse(f"<p>{exc.status}</p>", status_code=exc.status)
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        page = render_html(report, charts_of(report), generated_at=stamp)
+        page = report_page(report, datetime.now(UTC))
         return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_CSP})
 
     @app.get("/audit", include_in_schema=False)

@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import date
 from decimal import Decimal
 from html import escape
 from pathlib import Path
@@ -19,13 +20,15 @@ from conftest import ROOT, Programme
 from typer.testing import CliRunner
 
 from aid_engine.cli import app
+from aid_engine.money import display
 from aid_engine.report import Scope, build_report
 from aid_engine.report.queries import read_facts
 from aid_engine.report.tables import tables_of
 from aid_engine.store import open_store
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
-CHART_IDS = ("chart-envelope", "chart-echelons", "chart-targets", "chart-start-months", "chart-cash-flow")
+CHART_IDS = ("chart-decisions", "chart-envelope", "chart-recoveries", "chart-echelons", "chart-reasons",
+             "chart-targets", "chart-territory", "chart-start-months", "chart-cash-flow")
 
 
 def run(*args: str) -> Any:
@@ -202,7 +205,8 @@ def test_an_empty_store_gives_a_report_of_zeros_and_a_page(empty_store: str, tmp
     assert document["decisions"]["total"] == 0 and document["envelope"]["committed"] == "0.00"
     assert all(t["share"] is None and t["met"] is None for t in document["targets"])
     text = page.read_text(encoding="utf-8")
-    assert text.count('<figure class="chart"') == 5 and "Aucune donnée dans le périmètre" in text
+    assert text.count('<figure class="chart"') == 8 and "Aucune donnée dans le périmètre" in text
+    assert 'id="chart-recoveries"' not in text, "no recovery, no chart of recoveries"
 
 
 def test_the_page_is_self_contained_and_holds_the_terminals_tables(programme: Programme, tmp_path: Path) -> None:
@@ -217,15 +221,50 @@ def test_the_page_is_self_contained_and_holds_the_terminals_tables(programme: Pr
         assert re.search(rf'<figure class="chart" id="{key}"><figcaption>[^<]+</figcaption><svg ', text), key
     ids = re.findall(r'\bid="([^"]+)"', text)
     assert len(ids) == len(set(ids)), "ids are unique across the charts"
-    store = open_store(programme.url)
-    try:
-        report = build_report(read_facts(store.engine, Scope()))
-    finally:
-        store.close()
-    for table in tables_of(report):
+    for table in tables_of(_report(programme.url)):
         assert f'id="table-{table.key}"' in text
         for row in table.rows:
             assert all(escape(cell) in text for cell in row), row
+
+
+def _report(url: str) -> Any:
+    store = open_store(url)
+    try:
+        return build_report(read_facts(store.engine, Scope()))
+    finally:
+        store.close()
+
+
+def test_the_page_speaks_to_people_not_to_the_command_line(programme: Programme, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    assert run("--db", programme.url, "--html", str(page)).exit_code == 0
+    text = page.read_text(encoding="utf-8")
+    words = re.sub(r"<style>.*?</style>|<svg .*?</svg>", "", text, flags=re.S)
+    assert not re.findall(r"--[a-z]", words), "no option name on the page"
+    assert not re.search(r"\b(granted|refused|review|true|false|None)\b", words), "no code or English word"
+
+
+def test_the_cash_flow_marks_today_and_splits_what_fell_due_from_the_forecast(programme: Programme) -> None:
+    from aid_engine.report.charts import charts_of
+    from aid_engine.report.html import due_by, render_html
+
+    report = _report(programme.url)
+    months = [m.month for m in report.cash_flow.by_month]
+    middle = months[len(months) // 2]
+    today = date(int(middle[:4]), int(middle[5:]), 15)
+    page = render_html(report, charts_of(report, today), today=today)
+    chart = re.search(r'<figure class="chart" id="chart-cash-flow">.*?</figure>', page, flags=re.S)
+    assert chart is not None
+    assert f"Aujourd’hui (15/{middle[5:]}/{middle[:4]})" in chart.group(0), "a line marks today, labelled"
+    assert "Mois échus" in chart.group(0) and "Mois à venir : prévision" in chart.group(0)
+    past, coming = due_by(report, today)
+    assert past == sum((m.amount for m in report.cash_flow.by_month if m.month < middle), Decimal(0))
+    assert past + coming == report.cash_flow.total and past > 0 and coming > 0
+    shown = flat(page)
+    assert f"mois échus (payés) : <b>{flat(display(past))}</b>" in shown
+    assert f"mois à venir (prévision) : <b>{flat(display(coming))}</b>" in shown
+    after = render_html(report, charts_of(report, date(2099, 1, 1)), today=date(2099, 1, 1))
+    assert "Mois à venir : prévision" not in after and due_by(report, date(2099, 1, 1))[1] == 0
 
 
 def test_deciding_one_learner_never_loads_the_report_or_its_libraries() -> None:
