@@ -110,11 +110,9 @@ def write_outputs(r: Report, html: Path | None, csv_dir: Path | None, cash_flow:
     form = export.CSV_FORMS[csv_format]
 
     if html is not None:
-        from ..report.charts import charts_of
-        from ..report.html import render_html
+        from ..report.html import report_page
 
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        write_text_file(html, "--html", render_html(r, charts_of(r), generated_at=stamp), inputs=inputs)
+        write_text_file(html, "--html", report_page(r, datetime.now(UTC)), inputs=inputs)
         typer.echo(t("report.page", lang, path=for_terminal(str(html))), err=True)
     if csv_dir is not None:
         written = export.write_csv_dir(r, csv_dir, form=form, inputs=inputs)
