@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .lang import h
 from .store_commands import DbOption, audit_app, open_db
 
 if TYPE_CHECKING:
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
     from ..audit.log import Made
     from ..store import Store
 
-KeyOption = Annotated[Path | None, typer.Option(
-    "--key", help="The signing key file (default: $AID_ENGINE_SIGNING_KEY).")]
+KeyOption = Annotated[Path | None, typer.Option("--key", help=h(
+    "Le fichier de la clé de signature (défaut : $AID_ENGINE_SIGNING_KEY).",
+    "The signing key file (default: $AID_ENGINE_SIGNING_KEY)."))]
 NOTE_LIMIT = 64 * 1024
 
 
@@ -47,8 +49,12 @@ def required_signer(key: Path | None) -> Signer:
 
 
 def keygen(
-    key: Annotated[Path, typer.Option("--key", help="Where to write the new private key (a new file, mode 0600).")],
-    name: Annotated[str, typer.Option("--name", help="The key's name in the signature lines.")] = "aid-engine",
+    key: Annotated[Path, typer.Option("--key", help=h(
+        "Où écrire la nouvelle clé privée (un nouveau fichier, mode 0600).",
+        "Where to write the new private key (a new file, mode 0600)."))],
+    name: Annotated[str, typer.Option("--name", help=h(
+        "Le nom de la clé dans les lignes de signature.",
+        "The key's name in the signature lines."))] = "aid-engine",
 ) -> None:
     """Crée une clé de signature Ed25519 (fichier 0600) et affiche sa clé publique sur une ligne."""
     from ..audit.keys import new_signer, write_key_file
@@ -74,8 +80,9 @@ def store_checkpoint(store: Store, signer: Signer, out: Path | None, option: str
     return made
 
 
-CheckpointOutOption = Annotated[Path | None, typer.Option(
-    "--checkpoint-out", help="Also write the signed checkpoint made at the end to this file (needs a key).")]
+CheckpointOutOption = Annotated[Path | None, typer.Option("--checkpoint-out", help=h(
+    "Écrit aussi dans ce fichier le point de contrôle signé à la fin (il faut une clé).",
+    "Also write the signed checkpoint made at the end to this file (needs a key)."))]
 
 
 def signer_for_end(key: Path | None, checkpoint_out: Path | None) -> Signer | None:
@@ -98,7 +105,9 @@ def checkpoint_at_end(store: Store, signer: Signer | None, checkpoint_out: Path 
 
 
 def checkpoint(
-    out: Annotated[Path | None, typer.Option("--out", help="Write the signed checkpoint to this file.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help=h(
+        "Écrit le point de contrôle signé dans ce fichier.",
+        "Write the signed checkpoint to this file."))] = None,
     key: KeyOption = None,
     db: DbOption = None,
 ) -> None:
@@ -116,7 +125,7 @@ def checkpoint(
 
 
 def prove(
-    decision_id: Annotated[int, typer.Argument(help="The stored decision.")],
+    decision_id: Annotated[int, typer.Argument(help=h("La décision enregistrée.", "The stored decision."))],
     db: DbOption = None,
 ) -> None:
     """Affiche la preuve d'inclusion (JSON) de l'enregistrement d'une décision dans le dernier checkpoint."""
@@ -173,6 +182,12 @@ def verify_checkpoints(store: Store, files: list[Path], public_key: Path | None)
 
 def register(app: typer.Typer) -> None:
     """Add keygen, checkpoint and prove to the `audit` group (`audit verify` lives with the store's commands)."""
-    audit_app.command("keygen")(keygen)
-    audit_app.command("checkpoint")(checkpoint)
-    audit_app.command("prove")(prove)
+    audit_app.command("keygen", help=h(
+        "Crée une clé de signature Ed25519 (fichier 0600) et affiche sa clé publique sur une ligne.",
+        "Creates an Ed25519 signing key (file mode 0600) and prints its public key on one line."))(keygen)
+    audit_app.command("checkpoint", help=h(
+        "Signe un point de contrôle (checkpoint C2SP) de la piste d'audit, l'enregistre et l'affiche.",
+        "Signs a checkpoint (C2SP) of the audit trail, stores it and prints it."))(checkpoint)
+    audit_app.command("prove", help=h(
+        "Affiche la preuve d'inclusion (JSON) de l'enregistrement d'une décision dans le dernier point de contrôle.",
+        "Prints the inclusion proof (JSON) of a decision's record in the latest checkpoint."))(prove)

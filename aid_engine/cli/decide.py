@@ -142,10 +142,12 @@ def explain(
     file: Annotated[str | None, typer.Argument(help=_FILE_HELP)] = None,
     lang: LangOption = None,
     rules: RulesOption = None,
-    decision_id: Annotated[int | None, typer.Option(
-        "--decision", help="A stored decision: its trace as it was at decision time.")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="With --decision: database URL (default: "
-                                           "$AID_ENGINE_DB, else sqlite:///aid_engine.db).")] = None,
+    decision_id: Annotated[int | None, typer.Option("--decision", help=h(
+        "Une décision enregistrée : sa trace telle qu'elle était au moment de la décision.",
+        "A stored decision: its trace as it was at decision time."))] = None,
+    db: Annotated[str | None, typer.Option("--db", help=h(
+        "Avec --decision : URL de la base (défaut : $AID_ENGINE_DB, sinon sqlite:///aid_engine.db).",
+        "With --decision: database URL (default: $AID_ENGINE_DB, else sqlite:///aid_engine.db)."))] = None,
 ) -> None:
     """Montre la trace de la décision, règle par règle : ce qu'elle a lu et ce qu'elle a donné."""
     lang = _check_lang(lang)
@@ -181,9 +183,15 @@ def schema(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(check)
-    app.command()(explain)
-    app.command()(schema)
+    app.command(help=h(
+        "Décide une déclaration : statut, échelon, montants, motifs et ce qui changerait la décision.",
+        "Decides a declaration: status, échelon, amounts, reasons and what would change the decision."))(check)
+    app.command(help=h(
+        "Montre la trace de la décision, règle par règle : ce qu'elle a lu et ce qu'elle a donné.",
+        "Shows the decision's trace, rule by rule: what each rule read and what it gave."))(explain)
+    app.command(help=h(
+        "Affiche le schéma JSON du contrat d'entrée (declaration) ou de sortie (decision).",
+        "Prints the JSON schema of the input contract (declaration) or of the output contract (decision)."))(schema)
 
 
 __all__ = ["DeclarationError", "check", "decide", "explain", "read_declaration", "register", "schema"]

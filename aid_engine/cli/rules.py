@@ -9,11 +9,15 @@ import typer
 
 from ..models import ECHELONS
 from ..ruleset import RuleBook, RuleSet, load
+from .lang import h
 
-rules_app = typer.Typer(help="Les règles par année universitaire : lister, montrer, valider, comparer.",
+rules_app = typer.Typer(help=h("Les règles par année universitaire : lister, montrer, valider, comparer.",
+                               "The rules by academic year: list, show, validate, compare."),
                         no_args_is_help=True)
 
-RulesDir = Annotated[Path | None, typer.Option("--rules", help="Rules directory (default: the project's rules/).")]
+RulesDir = Annotated[Path | None, typer.Option("--rules", help=h(
+    "Dossier de règles (défaut : celui du projet, rules/).",
+    "Rules directory (default: the project's rules/)."))]
 
 
 def rulebook(rules: Path | None) -> RuleBook:
@@ -25,7 +29,9 @@ def rulebook(rules: Path | None) -> RuleBook:
     return load(rules)
 
 
-@rules_app.command("list")
+@rules_app.command("list", help=h(
+    "Chaque année universitaire couverte, avec l'identifiant et le sha256 de son jeu de règles.",
+    "Every academic year covered, with its rule set id and sha256."))
 def list_(rules: RulesDir = None) -> None:
     """Every academic year covered, with its rule set id and sha256."""
     from rich.console import Console
@@ -40,8 +46,12 @@ def list_(rules: RulesDir = None) -> None:
     Console().print(table)
 
 
-@rules_app.command()
-def show(year: Annotated[str, typer.Argument(help="Academic year, e.g. 2024-2025")], rules: RulesDir = None) -> None:
+@rules_app.command(help=h(
+    "Tout le jeu de règles d'une année universitaire : conditions, points de charge, plafonds, taux, sources.",
+    "The whole rule set of one academic year: gates, points de charge, ceilings, rates, sources."))
+def show(year: Annotated[str, typer.Argument(help=h("Année universitaire, par exemple 2024-2025",
+                                                    "Academic year, e.g. 2024-2025"))],
+         rules: RulesDir = None) -> None:
     """The whole rule set of one academic year: gates, points de charge, ceilings, rates, sources."""
     from rich.console import Console
     from rich.table import Table
@@ -79,8 +89,11 @@ def show(year: Annotated[str, typer.Argument(help="Academic year, e.g. 2024-2025
                   f"[{rs.amounts_source}]")
 
 
-@rules_app.command()
-def validate(path: Annotated[Path | None, typer.Argument(help="Rules directory (default: rules/).")] = None) -> None:
+@rules_app.command(help=h(
+    "Charge et valide un dossier de règles ; code de sortie 2, avec le fichier et la ligne, s'il est erroné.",
+    "Load and validate a rules directory; exit 2 with file and line when it is wrong."))
+def validate(path: Annotated[Path | None, typer.Argument(help=h(
+        "Dossier de règles (défaut : rules/).", "Rules directory (default: rules/)."))] = None) -> None:
     """Load and validate a rules directory; exit 2 with file and line when it is wrong."""
     book = load(path)
     typer.echo(f"ok: {len(book)} academic years, {book.covered}")
@@ -114,10 +127,14 @@ def diff_lines(a: RuleSet, b: RuleSet) -> list[str]:
     return lines
 
 
-@rules_app.command()
+@rules_app.command(help=h(
+    "Les plafonds, taux et règles qui ont changé entre deux années universitaires.",
+    "Which ceilings, rates and rules changed between two academic years."))
 def diff(
-    year_a: Annotated[str, typer.Argument(help="First academic year, e.g. 2022-2023")],
-    year_b: Annotated[str, typer.Argument(help="Second academic year, e.g. 2023-2024")],
+    year_a: Annotated[str, typer.Argument(help=h("Première année universitaire, par exemple 2022-2023",
+                                                 "First academic year, e.g. 2022-2023"))],
+    year_b: Annotated[str, typer.Argument(help=h("Seconde année universitaire, par exemple 2023-2024",
+                                                 "Second academic year, e.g. 2023-2024"))],
     rules: RulesDir = None,
 ) -> None:
     """Which ceilings, rates and rules changed between two academic years."""

@@ -13,19 +13,27 @@ from typing import Annotated
 
 import typer
 
+from .lang import h
 from .rules import rulebook
 from .store_commands import DbOption, RulesOption, open_db
 
-users_app = typer.Typer(help="Les utilisateurs du guichet web et de l'API : ajouter, lister, révoquer.",
+users_app = typer.Typer(help=h("Les utilisateurs du guichet web et de l'API : ajouter, lister, révoquer.",
+                               "The users of the web desk and of the API: add, list, revoke."),
                         no_args_is_help=True)
 
 
-@users_app.command("add")
+@users_app.command("add", help=h(
+    "Ajoute un utilisateur ; son jeton est affiché une seule fois, en dernière ligne.",
+    "Adds a user; its token is printed once, as the last line."))
 def users_add(
-    name: Annotated[str, typer.Argument(help="The user's name (the operator of what they store).")],
-    role: Annotated[str, typer.Option("--role", help="desk, finance, auditor or admin.")],
-    fabrique: Annotated[list[str] | None, typer.Option(
-        "--fabrique", help="A fabrique whose learners a desk user serves (repeat for several).")] = None,
+    name: Annotated[str, typer.Argument(help=h(
+        "Le nom de l'utilisateur (l'opérateur de ce qu'il enregistre).",
+        "The user's name (the operator of what they store)."))],
+    role: Annotated[str, typer.Option("--role", help=h(
+        "desk, finance, auditor ou admin.", "desk, finance, auditor or admin."))],
+    fabrique: Annotated[list[str] | None, typer.Option("--fabrique", help=h(
+        "Une fabrique dont un utilisateur desk traite les apprenants (option répétable).",
+        "A fabrique whose learners a desk user serves (repeat for several)."))] = None,
     db: DbOption = None,
 ) -> None:
     """Ajoute un utilisateur ; son jeton est affiché une seule fois, en dernière ligne."""
@@ -42,7 +50,8 @@ def users_add(
     typer.echo(token)
 
 
-@users_app.command("list")
+@users_app.command("list", help=h("Liste les utilisateurs (jamais leurs jetons).",
+                                   "Lists the users (never their tokens)."))
 def users_list(db: DbOption = None) -> None:
     """Liste les utilisateurs (jamais leurs jetons)."""
     from ..store.users import list_users
@@ -61,9 +70,12 @@ def users_list(db: DbOption = None) -> None:
         typer.echo("no user yet (aid-engine users add NAME --role ROLE)", err=True)
 
 
-@users_app.command("revoke")
+@users_app.command("revoke", help=h(
+    "Révoque un utilisateur : son jeton et ses sessions sont refusés dès maintenant.",
+    "Revokes a user: its token and its sessions are refused from now on."))
 def users_revoke(
-    name: Annotated[str, typer.Argument(help="The user to refuse from now on.")],
+    name: Annotated[str, typer.Argument(help=h(
+        "L'utilisateur à refuser désormais.", "The user to refuse from now on."))],
     db: DbOption = None,
 ) -> None:
     """Révoque un utilisateur : son jeton et ses sessions sont refusés dès maintenant."""
@@ -90,12 +102,14 @@ def _log_to_stderr() -> None:
 
 
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option("--host", help=h(
+        "Adresse d'écoute.", "Address to listen on."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help=h(
+        "Port d'écoute.", "Port to listen on."))] = 8000,
     db: DbOption = None,
     rules: RulesOption = None,
-    max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", min=1, max=4096,
-                                               help="Largest batch file accepted, in MiB.")] = 64,
+    max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", min=1, max=4096, help=h(
+        "Taille maximale d'un fichier de lot, en Mio.", "Largest batch file accepted, in MiB."))] = 64,
 ) -> None:
     """Sert le guichet dans un navigateur et l'API HTTP (http://127.0.0.1:8000 par défaut)."""
     import uvicorn
@@ -125,4 +139,6 @@ def serve(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
-    app.command()(serve)
+    app.command(help=h(
+        "Sert le guichet dans un navigateur et l'API HTTP (http://127.0.0.1:8000 par défaut).",
+        "Serves the desk in a browser and the HTTP API (http://127.0.0.1:8000 by default)."))(serve)

@@ -18,7 +18,7 @@ import typer
 
 from ..i18n import t
 from ..text import for_terminal
-from .lang import run_lang
+from .lang import h, run_lang
 from .rules import rulebook
 
 if TYPE_CHECKING:
@@ -26,16 +26,24 @@ if TYPE_CHECKING:
     from ..store import Store
     from ..store.runs import RunInfo
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Database URL: sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB "
-                 "(default: $AID_ENGINE_DB, else sqlite:///aid_engine.db).")]
-OperatorOption = Annotated[str | None, typer.Option(
-    "--operator", help="Who runs this, recorded in the audit trail (default: the OS user).")]
-RulesOption = Annotated[Path | None, typer.Option("--rules", help="Rules directory (default: the project's rules/).")]
+DbOption = Annotated[str | None, typer.Option("--db", help=h(
+    "Adresse de la base : sqlite:///FICHIER ou postgresql+psycopg://UTILISATEUR:MOT_DE_PASSE@HÔTE:PORT/BASE "
+    "(défaut : $AID_ENGINE_DB, sinon sqlite:///aid_engine.db).",
+    "Database URL: sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB "
+    "(default: $AID_ENGINE_DB, else sqlite:///aid_engine.db)."))]
+OperatorOption = Annotated[str | None, typer.Option("--operator", help=h(
+    "Qui lance la commande, inscrit dans la piste d'audit (défaut : l'utilisateur du système).",
+    "Who runs this, recorded in the audit trail (default: the OS user)."))]
+RulesOption = Annotated[Path | None, typer.Option("--rules", help=h(
+    "Dossier de règles (défaut : celui du projet, rules/).",
+    "Rules directory (default: the project's rules/)."))]
+LearnerArgument = Annotated[str, typer.Argument(help=h(
+    "L'identifiant pseudonyme de l'apprenant.", "The learner's pseudonymous id."))]
 
-audit_app = typer.Typer(help="La piste d'audit : vérifier la chaîne, montrer l'historique d'un apprenant.",
+audit_app = typer.Typer(help=h("La piste d'audit : vérifier la chaîne, montrer l'historique d'un apprenant.",
+                               "The audit trail: verify the chain, show a learner's history."),
                         no_args_is_help=True)
-db_app = typer.Typer(help="La base : migrer le schéma.", no_args_is_help=True)
+db_app = typer.Typer(help=h("La base : migrer le schéma.", "The database: migrate its schema."), no_args_is_help=True)
 
 
 def open_db(db: str | None) -> Store:
@@ -97,23 +105,33 @@ def _start_progress(stack: Any, console: Any) -> Any:
 
 
 def batch(
-    input_file: Annotated[Path, typer.Argument(metavar="IN", help="CSV (; or ,) or JSON Lines of declarations.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Write one decision JSON per valid row here.")] = None,
-    rejected: Annotated[Path | None, typer.Option("--rejected", help="Write the rejected rows here (CSV).")] = None,
+    input_file: Annotated[Path, typer.Argument(metavar="IN", help=h(
+        "Les déclarations, en CSV (séparateur ; ou ,) ou en JSON Lines.",
+        "CSV (; or ,) or JSON Lines of declarations."))],
+    out: Annotated[Path | None, typer.Option("--out", help=h(
+        "Écrit dans ce fichier une décision JSON par ligne valide.",
+        "Write one decision JSON per valid row here."))] = None,
+    rejected: Annotated[Path | None, typer.Option("--rejected", help=h(
+        "Écrit dans ce fichier les lignes rejetées (CSV).",
+        "Write the rejected rows here (CSV)."))] = None,
     db: DbOption = None,
     operator: OperatorOption = None,
-    compare_to: Annotated[int | None, typer.Option(
-        "--compare-to", min=1, max=2**63 - 1,
-        help="After the run, list what changed learner by learner since this run.")] = None,
+    compare_to: Annotated[int | None, typer.Option("--compare-to", min=1, max=2**63 - 1, help=h(
+        "Après le traitement, liste ce qui a changé depuis ce lot, apprenant par apprenant.",
+        "After the run, list what changed learner by learner since this run."))] = None,
     rules: RulesOption = None,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=100_000,
-                                            help="Rows stored per transaction.")] = 2000,
-    jobs: Annotated[int, typer.Option("--jobs", min=0, max=64, help="Worker processes deciding the rows (0: chosen "
-                                      "by the file's size and the CPUs: none below 4 CPUs).")] = 0,
-    key: Annotated[Path | None, typer.Option("--key", help="Sign a checkpoint at the end (default: "
-                                             "$AID_ENGINE_SIGNING_KEY).")] = None,
-    checkpoint_out: Annotated[Path | None, typer.Option(
-        "--checkpoint-out", help="Also write that checkpoint to this file.")] = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=100_000, help=h(
+        "Lignes enregistrées par transaction.", "Rows stored per transaction."))] = 2000,
+    jobs: Annotated[int, typer.Option("--jobs", min=0, max=64, help=h(
+        "Processus qui décident les lignes (0 : selon la taille du fichier et le nombre de processeurs ; "
+        "aucun en dessous de 4 processeurs).",
+        "Worker processes deciding the rows (0: chosen by the file's size and the CPUs: none below 4 CPUs)."))] = 0,
+    key: Annotated[Path | None, typer.Option("--key", help=h(
+        "Signe un point de contrôle à la fin (défaut : $AID_ENGINE_SIGNING_KEY).",
+        "Sign a checkpoint at the end (default: $AID_ENGINE_SIGNING_KEY)."))] = None,
+    checkpoint_out: Annotated[Path | None, typer.Option("--checkpoint-out", help=h(
+        "Écrit aussi ce point de contrôle dans ce fichier.",
+        "Also write that checkpoint to this file."))] = None,
 ) -> None:
     """Décide un fichier de déclarations, enregistre les décisions et leur piste d'audit (reprise possible)."""
     from contextlib import ExitStack
@@ -155,13 +173,18 @@ def _print_batch(result: BatchResult) -> None:
 # -- audit ---------------------------------------------------------------------------------------------------------
 
 
-@audit_app.command("verify")
+@audit_app.command("verify", help=h(
+    "Recalcule l'empreinte de chaque enregistrement d'audit ; code de sortie 1 au premier enregistrement "
+    "modifié, supprimé ou déplacé, qui est nommé.",
+    "Recompute every audit record's hash; exit 1 naming the first record altered, removed or out of order."))
 def audit_verify(
     db: DbOption = None,
-    checkpoints: Annotated[list[Path] | None, typer.Option(
-        "--checkpoint", help="A signed checkpoint the store must extend (repeatable).")] = None,
-    public_key: Annotated[Path | None, typer.Option(
-        "--public-key", help="The public key checkpoints are signed with (as `audit keygen` printed it).")] = None,
+    checkpoints: Annotated[list[Path] | None, typer.Option("--checkpoint", help=h(
+        "Un point de contrôle signé que la base doit prolonger (option répétable).",
+        "A signed checkpoint the store must extend (repeatable)."))] = None,
+    public_key: Annotated[Path | None, typer.Option("--public-key", help=h(
+        "La clé publique qui vérifie les signatures des points de contrôle (telle qu'`audit keygen` l'a affichée).",
+        "The public key checkpoints are signed with (as `audit keygen` printed it)."))] = None,
 ) -> None:
     """Recompute every audit record's hash; exit 1 naming the first record altered, removed or out of order."""
     from .audit_commands import verify_checkpoints
@@ -180,11 +203,14 @@ def audit_verify(
                  recoveries=report.recoveries, purges=purges, head=report.head_hash))
 
 
-@audit_app.command("show")
+@audit_app.command("show", help=h(
+    "Les décisions (et reversements) d'un apprenant dans le temps, depuis la piste d'audit.",
+    "A learner's decisions (and recoveries) over time, from the audit trail."))
 def audit_show(
-    learner_id: Annotated[str, typer.Argument(help="The learner's pseudonymous id.")],
+    learner_id: LearnerArgument,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the records as a JSON list.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=h(
+        "Affiche les enregistrements en une liste JSON.", "Print the records as a JSON list."))] = False,
 ) -> None:
     """Les décisions (et reversements) d'un apprenant dans le temps, depuis la piste d'audit."""
     from ..store.queries import learner_history
@@ -228,9 +254,10 @@ def _entry_text(e: Any) -> str:
 
 
 def replay(
-    decision_id: Annotated[int | None, typer.Argument(min=1, max=2**63 - 1,  # a store id: never an OverflowError
-                                                      help="The stored decision to replay.")] = None,
-    replay_all: Annotated[bool, typer.Option("--all", help="Replay every stored decision.")] = False,
+    decision_id: Annotated[int | None, typer.Argument(min=1, max=2**63 - 1, help=h(  # a store id: no OverflowError
+        "La décision enregistrée à rejouer.", "The stored decision to replay."))] = None,
+    replay_all: Annotated[bool, typer.Option("--all", help=h(
+        "Rejoue toutes les décisions enregistrées.", "Replay every stored decision."))] = False,
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
@@ -361,15 +388,18 @@ def _parse_day(value: str) -> date:
 
 
 def recovery(
-    learner_id: Annotated[str, typer.Argument(help="The learner's pseudonymous id.")],
-    left_on: Annotated[str, typer.Option("--left-on", help="Date the learner left the training (YYYY-MM-DD).")],
-    decision_id: Annotated[int | None, typer.Option(
-        "--decision", min=1, max=2**63 - 1,
-        help="The decision to apply it to (default: the granted one whose training holds the date, "
-                           "else the latest granted).")] = None,
-    replace: Annotated[bool, typer.Option(
-        "--replace", help="Replace the recovery already recorded for this decision (both stay in the audit "
-                          "trail).")] = False,
+    learner_id: LearnerArgument,
+    left_on: Annotated[str, typer.Option("--left-on", help=h(
+        "Date à laquelle l'apprenant a quitté la formation (AAAA-MM-JJ).",
+        "Date the learner left the training (YYYY-MM-DD)."))],
+    decision_id: Annotated[int | None, typer.Option("--decision", min=1, max=2**63 - 1, help=h(
+        "La décision à laquelle l'appliquer (défaut : la décision accordée dont la formation couvre cette date, "
+        "sinon la dernière accordée).",
+        "The decision to apply it to (default: the granted one whose training holds the date, "
+        "else the latest granted)."))] = None,
+    replace: Annotated[bool, typer.Option("--replace", help=h(
+        "Remplace le reversement déjà inscrit pour cette décision (les deux restent dans la piste d'audit).",
+        "Replace the recovery already recorded for this decision (both stay in the audit trail)."))] = False,
     db: DbOption = None,
     operator: OperatorOption = None,
 ) -> None:
@@ -436,8 +466,10 @@ def _print_diff(store: Store, run_a: int, run_b: int) -> None:
 
 
 def diff(
-    run_a: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help="The earlier batch run.")],
-    run_b: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help="The later batch run.")],
+    run_a: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help=h(
+        "Le lot le plus ancien.", "The earlier batch run."))],
+    run_b: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help=h(
+        "Le lot le plus récent.", "The later batch run."))],
     db: DbOption = None,
 ) -> None:
     """Compare deux lots, apprenant par apprenant : statut, échelon, montant, et pourquoi."""
@@ -452,7 +484,9 @@ def diff(
         store.close()
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help=h(
+    "Porte le schéma de la base à la dernière migration de cette version (une base vide les reçoit toutes).",
+    "Bring the database's schema to this release's latest migration (an empty database gets all of it)."))
 def db_upgrade(db: DbOption = None) -> None:
     """Bring the database's schema to this release's latest migration (an empty database gets all of it)."""
     from ..store import database, open_store
@@ -470,8 +504,9 @@ def db_upgrade(db: DbOption = None) -> None:
 
 
 def purge(
-    before: Annotated[str, typer.Option("--before", help="Purge the declarations received before this day "
-                                        "(YYYY-MM-DD, UTC).")],
+    before: Annotated[str, typer.Option("--before", help=h(
+        "Efface les données personnelles des déclarations reçues avant ce jour (AAAA-MM-JJ, UTC).",
+        "Purge the declarations received before this day (YYYY-MM-DD, UTC)."))],
     db: DbOption = None,
     operator: OperatorOption = None,
 ) -> None:
@@ -498,10 +533,27 @@ def purge(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(batch)
+    """Add the store's commands; each one's help in the run's language (the docstrings document the code)."""
+    app.command(help=h(
+        "Décide un fichier de déclarations, enregistre les décisions et leur piste d'audit (reprise possible).",
+        "Decides a file of declarations, stores the decisions and their audit trail (resumable)."))(batch)
     app.add_typer(audit_app, name="audit")
-    app.command()(replay)
-    app.command()(recovery)
-    app.command()(diff)
-    app.command()(purge)
+    app.command(help=h(
+        "Re-décide les déclarations enregistrées avec la règle archivée (par sha256) et montre les écarts.\n\n"
+        "Code de sortie 0 quand chaque décision demandée se re-décide à l'identique ; 1 quand l'une diffère "
+        "ou ne peut pas être re-décidée (chacune listée, les comptes à la fin).",
+        "Re-decides the stored declarations with the archived rule set (by sha256) and shows the differences.\n\n"
+        "Exit 0 when every decision asked for re-decides to the stored one; 1 when one differs or cannot be "
+        "re-decided (each listed, counts at the end)."))(replay)
+    app.command(help=h(
+        "Calcule le reversement des mensualités versées pour les mois après le départ, et l'inscrit dans l'audit.",
+        "Computes what is owed back for the instalments paid for the months after the learner left, and records "
+        "it in the audit trail."))(recovery)
+    app.command(help=h(
+        "Compare deux lots, apprenant par apprenant : statut, échelon, montant, et pourquoi.",
+        "Compares two batch runs, learner by learner: status, échelon, amount, and why."))(diff)
+    app.command(help=h(
+        "Efface les données personnelles des déclarations reçues avant une date (la piste d'audit reste vérifiable).",
+        "Erases the personal data of the declarations received before a date (the audit trail stays "
+        "verifiable)."))(purge)
     app.add_typer(db_app, name="db")
