@@ -13,14 +13,16 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
 from ..errors import AidEngineError, AuditChainBroken, StoreError
-from ..i18n import error_text, t
+from ..i18n import error_text, lang_of, t
 from ..text import for_terminal
+from .chrome import LocalContext, localise, show_usage_error
 from .lang import h, run_lang
 
 # typer ≥ 0.29 carries its own copy of click: reach its exception base through a public class.
@@ -55,10 +57,40 @@ def _debug_requested(ctx: Any) -> bool:
 
 
 class _Group(TyperGroup):
-    """Maps the library's errors to exit codes and one-line messages, for every subcommand."""
+    """Maps the library's errors to exit codes and one-line messages, for every subcommand; says typer's own
+    words (help frame, usage errors) in the run's language (`chrome`)."""
+
+    context_class = LocalContext
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        localise(getattr(self, "commands", {}).values())
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, windows_expand_args: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
+        try:
+            result = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                  standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
+        except _USAGE_ERRORS as exc:  # a usage error (or a file typer could not open): typer's text, localised
+            lang = run_lang(None if args is None else list(args))
+            if hasattr(exc, "ctx"):
+                show_usage_error(exc, lang, lambda text: typer.echo(text, err=True))
+            else:
+                typer.echo(t("error.prefix", lang, message=str(exc)), err=True)
+            sys.exit(getattr(exc, "exit_code", EXIT_BAD_INPUT))
+        except typer.Abort:
+            typer.echo(t("error.interrupted", run_lang(None if args is None else list(args))), err=True)
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
 
     def invoke(self, ctx: Any) -> Any:
-        args = _args_of(ctx)  # for the run's language (`--lang`, else $AID_ENGINE_LANG, else French)
+        # For the run's language: the subcommand's `--lang`, else the root's, else $AID_ENGINE_LANG, else French.
+        root = ctx.params.get("lang")  # the root's options are parsed before any subcommand runs
+        args = ([] if root is None else ["--lang", root]) + _args_of(ctx)
         try:
             return super().invoke(ctx)
         except _PASS_THROUGH:
@@ -96,13 +128,25 @@ app = typer.Typer(
 )
 
 
+def _check_lang(value: str | None) -> str | None:
+    try:
+        return None if value is None else lang_of(value)
+    except ValueError:
+        raise typer.BadParameter(h("fr ou en", "fr or en")) from None
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help=h("Montre la trace Python d'une erreur interne.",
                                                         "Show a traceback on an internal error.")),
+    lang: str | None = typer.Option(None, "--lang", callback=_check_lang, help=h(
+        "Langue de toute la commande : fr ou en (défaut : $AID_ENGINE_LANG, sinon fr), "
+        "par exemple aid-engine --lang en report.",
+        "Language of the whole command: fr or en (default: $AID_ENGINE_LANG, else fr), "
+        "e.g. aid-engine --lang en report.")),
 ) -> None:
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "lang": lang}
 
 
 def _register() -> None:

@@ -6,9 +6,10 @@ process of its own: one subprocess per language prints the help of every command
 command line's entry point.  The commands are found by walking the command tree of `aid_engine.cli.app`, so a
 command added later is checked without being listed here.
 
-What is checked is the project's text: click's own words (« Show this message and exit. », « [default: …] »,
-« [required] ») and option names (`--from`) are left out.  The English help keeps a few terms of the French law
-as the English screens do (« Grande École du numérique », « échelon », « points de charge »).
+What is checked is the project's text, option names (`--from`) left out; in French, typer's own words
+(« Usage: », « Show this message and exit. », « [default: …] ») must be French as well (`cli.chrome`).  The
+English help keeps a few terms of the French law as the English screens do (« Grande École du numérique »,
+« échelon », « points de charge »).
 """
 
 from __future__ import annotations
@@ -133,6 +134,10 @@ def test_the_english_help_has_no_french(path: tuple[str, ...], helps: dict[str, 
 def test_the_french_help_has_no_english(path: tuple[str, ...], helps: dict[str, dict[str, str]]) -> None:
     shown = helps["fr"][" ".join(path)]
     assert english_in(shown) == [], shown
+    # typer's own words too: the frame of the help is French in a French run.
+    assert shown.startswith("Utilisation : ") and "Options :" in shown, shown
+    for english in ("Usage:", "Options:", "Arguments:", "Commands:", "Show this message", "[default:", "[required]"):
+        assert english not in shown, (english, shown)
     assert shown != helps["en"][" ".join(path)]  # the command's own text is in each language
 
 
@@ -146,6 +151,9 @@ def test_french_is_the_default_and_lang_en_among_the_arguments_gives_english() -
     french, english = help_of("check", "--help"), help_of("check", "--lang", "en", "--help")
     assert "Décide une déclaration" in french and english_in(french) == []
     assert "Decides a declaration" in english and french_in(english) == []
+    # A command without a --lang of its own takes the root's.
+    report = help_of("--lang", "en", "report", "--help")
+    assert report.startswith("Usage: ") and "The programme report" in report and french_in(report) == []
 
 
 def test_the_detectors_find_the_other_language() -> None:

@@ -183,9 +183,9 @@ def test_the_plain_csv_form_is_for_programs(programme: Programme, tmp_path: Path
 
 @pytest.mark.parametrize(("args", "words"), [
     (["--run", "999"], "no batch run 999"),
-    (["--run", "1", "--from", "2025-01-01"], "either --run or --from/--to"),
-    (["--from", "2025-02-01", "--to", "2025-01-01"], "--from is after --to"),
-    (["--from", "01/02/2025"], "not a date like 2025-01-31"),
+    (["--run", "1", "--from", "2025-01-01"], "donnez --run ou --from/--to, pas les deux"),
+    (["--from", "2025-02-01", "--to", "2025-01-01"], "--from est après --to"),
+    (["--from", "01/02/2025"], "valeur invalide pour --from : n'est pas une date comme 2025-01-31"),
     (["--envelope", "-5"], "--envelope"),
     (["--envelope", "1e9"], "--envelope"),
     (["--target-women", "1.5"], "--target-women"),
