@@ -457,10 +457,12 @@ def _print_diff(store: Store, run_a: int, run_b: int) -> None:
     typer.echo(t("diff.head", lang, a=run_a, b=run_b))
     with store.errors(f"compare runs {run_a} and {run_b}"):
         for change in compare_runs(store.engine, run_a, run_b, tally):
-            before = change.before.text() if change.before else t("diff.absent", lang)
-            after = change.after.text() if change.after else t("diff.absent", lang)
+            before = change.before.text(lang) if change.before else t("diff.absent", lang)
+            after = change.after.text(lang) if change.after else t("diff.absent", lang)
             training = t("diff.training", lang, start=change.training_start) if change.training_start else ""
-            typer.echo(for_terminal(f"  {change.learner_id}{training}: {before} → {after} — {'; '.join(change.why)}"))
+            why = "; ".join(reason.text(lang) for reason in change.why)
+            typer.echo(for_terminal(t("diff.line", lang, learner=change.learner_id, training=training,
+                                      before=before, after=after, why=why)))
     typer.echo(t("diff.tally", lang, compared=tally.compared, changed=tally.changed, only_a=tally.only_before,
                  a=run_a, only_b=tally.only_after, b=run_b))
 

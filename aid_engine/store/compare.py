@@ -16,10 +16,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from ..i18n import amount, cents, status_label, t
+from ..models import ECHELONS
+from ..ruleset import RuleSet
 from .queries import stored_decision, training_start_of
 from .records import keyed_hex
 from .replay import Archive, as_then, redecide, ruleset_of
@@ -45,9 +49,32 @@ class Brief:
     def outcome(self) -> tuple[str, str | None, int, int]:
         return self.status, self.echelon, self.annual_cents, self.total_cents
 
-    def text(self) -> str:
-        amount = f"{self.total_cents // 100}.{self.total_cents % 100:02d}"
-        return f"{self.status} {('échelon ' + self.echelon) if self.echelon else '-'} {amount} €"
+    def text(self, lang: str = "fr") -> str:
+        """« accordée, échelon 7, 6 335,00 € » in French; "granted, échelon 7, €6,335.00" in English."""
+        echelon = t("diff.echelon", lang, echelon=self.echelon) if self.echelon else ""
+        return f"{status_label(self.status, lang)}{echelon}, {cents(self.total_cents, lang)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason why an outcome changed: a message key (`diff.why.KEY`) and its parameters (an amount stays a
+    Decimal, written in the reader's language)."""
+
+    key: str
+    params: tuple[tuple[str, str | Decimal], ...] = ()
+
+    def text(self, lang: str = "fr") -> str:
+        """The reason in `lang`; a parameter given per language (`label_fr`, `label_en`) is `label` in it."""
+        values = {k: amount(v, lang) if isinstance(v, Decimal) else v for k, v in self.params}
+        values |= {k[:-3]: v for k, v in values.items() if k.endswith(f"_{lang}")}
+        return t(f"diff.why.{self.key}", lang, **values)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def _reason(key: str, **params: object) -> Reason:
+    return Reason(key, tuple((k, v if isinstance(v, Decimal) else str(v)) for k, v in params.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +84,7 @@ class Change:
     learner_id: str
     before: Brief | None
     after: Brief | None
-    why: tuple[str, ...]
+    why: tuple[Reason, ...]
     training_start: str = ""  # the history's training start date (ISO), "" when the declaration holds none
 
 
@@ -122,24 +149,25 @@ def compare_runs(engine: Engine, run_a: int, run_b: int, tally: Tally | None = N
             if before is None or after is None:
                 tally.only_before += after is None
                 tally.only_after += before is None
-                yield Change(learner, before, after, ("only in run " + str(run_a if after is None else run_b),),
+                yield Change(learner, before, after, (_reason("only_in", run=run_a if after is None else run_b),),
                              start)
             elif before.outcome() != after.outcome():
                 tally.changed += 1
                 yield Change(learner, before, after, tuple(why(lookup, before, after)), start)
 
 
-def full_decision(connection: Connection, decision_id: int, archive: Archive) -> dict[str, Any]:
-    """A stored decision's full JSON: a format-1 record's own, else decided again from its declaration with
-    the archived rule set (the trace as it was, when the keyed digest agrees); the outcome alone once purged."""
+def full_decision(connection: Connection, decision_id: int, archive: Archive) -> tuple[dict[str, Any], RuleSet | None]:
+    """A stored decision's full JSON and its rule set: a format-1 record's own JSON, else decided again from its
+    declaration with the archived rule set (as it was, when the keyed digest agrees); the outcome alone once
+    purged."""
     stored = stored_decision(connection, decision_id)
     ruleset = ruleset_of(stored, None, archive)
     if stored.record_format == 1 or stored.declaration is None or ruleset is None or stored.secret is None:
-        return stored.decision
+        return stored.decision, ruleset
     decision = redecide(stored, ruleset)
     if keyed_hex(stored.secret, as_then(decision, stored)) != stored.decision_digest:
-        return stored.decision
-    return dict(decision.model_dump(mode="json"))
+        return stored.decision, ruleset
+    return dict(decision.model_dump(mode="json")), ruleset
 
 
 def _payload(connection: Connection, table: Any, ident: int) -> dict[str, Any]:
@@ -147,41 +175,51 @@ def _payload(connection: Connection, table: Any, ident: int) -> dict[str, Any]:
     return dict(json.loads(text))
 
 
-def _step(decision: dict[str, Any], rule: str) -> dict[str, Any]:
-    steps = decision.get("trace", ())
-    return next((s for s in steps if str(s["rule"]).startswith(rule)), {"inputs": {}, "result": None})
-
-
-def why(connection: Connection, before: Brief, after: Brief) -> list[str]:
+def why(connection: Connection, before: Brief, after: Brief) -> list[Reason]:
     """The differences between two decisions of a learner that explain the change of outcome."""
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     if before.declaration_id != after.declaration_id:
         old, new = (_payload(connection, declarations, b.declaration_id) for b in (before, after))
         fields = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
-        reasons.append("declaration changed: " + ", ".join(fields))
+        reasons.append(_reason("declaration", fields=", ".join(fields)))
     if before.ruleset_sha256 != after.ruleset_sha256:
-        reasons.append(f"rule set {before.ruleset_id} ({before.ruleset_sha256[:12]}) → {after.ruleset_id} "
-                       f"({after.ruleset_sha256[:12]})")
+        reasons.append(_reason("ruleset", before=f"{before.ruleset_id} ({before.ruleset_sha256[:12]})",
+                               after=f"{after.ruleset_id} ({after.ruleset_sha256[:12]})"))
     archive = Archive(connection)
-    a, b = (full_decision(connection, x.decision_id, archive) for x in (before, after))
-    reasons += _decision_reasons(a, b)
-    return reasons or ["decided differently with the same declaration and rules (run `aid-engine replay`)"]
+    (a, rules_a), (b, rules_b) = (full_decision(connection, x.decision_id, archive) for x in (before, after))
+    reasons += _decision_reasons(a, b, rules_a, rules_b)
+    return reasons or [_reason("same_inputs")]
 
 
-def _decision_reasons(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    found: list[str] = []
+def row_ceilings(rules: RuleSet | None, points: object) -> dict[str, Decimal]:
+    """The ceilings a decision's income was held against: its rule set's row for its points de charge."""
+    if rules is None or not isinstance(points, int):
+        return {}
+    row = rules.row_of(points)
+    return {e: rules.ceilings.of(e, row) for e in ECHELONS}
+
+
+def _labels(rules: RuleSet | None, code: str) -> dict[str, str]:
+    """A reason code's label in each language, from the rule set that gave it (the code when it has none)."""
+    found = next((r.label for r in rules.reasons if r.code == code), None) if rules is not None else None
+    return {f"label_{lang}": found.get(lang) if found is not None else code for lang in ("fr", "en")}
+
+
+def _decision_reasons(a: dict[str, Any], b: dict[str, Any], rules_a: RuleSet | None,
+                      rules_b: RuleSet | None) -> list[Reason]:
+    found: list[Reason] = []
     codes_a, codes_b = ({r["code"] for r in x["reasons"]} for x in (a, b))
-    found += [f"now {code}" for code in sorted(codes_b - codes_a)]
-    found += [f"no longer {code}" for code in sorted(codes_a - codes_b)]
+    found += [_reason("now", code=code, **_labels(rules_b, code)) for code in sorted(codes_b - codes_a)]
+    found += [_reason("no_longer", code=code, **_labels(rules_a, code)) for code in sorted(codes_a - codes_b)]
     if a["points_de_charge"] != b["points_de_charge"]:
-        found.append(f"points de charge {a['points_de_charge']} → {b['points_de_charge']}")
-    ceilings_a = _step(a, "bareme.echelon")["inputs"].get("ceilings", {})
-    ceilings_b = _step(b, "bareme.echelon")["inputs"].get("ceilings", {})
-    moved = [f"{e}: {ceilings_a.get(e)} → {ceilings_b[e]}" for e in ceilings_b if ceilings_a.get(e) != ceilings_b[e]]
-    if moved:
-        found.append("ceilings read " + ", ".join(moved))
+        found.append(_reason("points", before=a["points_de_charge"], after=b["points_de_charge"]))
+    ceilings_a = row_ceilings(rules_a, a["points_de_charge"])
+    ceilings_b = row_ceilings(rules_b, b["points_de_charge"])
+    found += [_reason("ceiling", echelon=e, before=ceilings_a[e], after=ceilings_b[e])
+              for e in ceilings_b if e in ceilings_a and ceilings_a[e] != ceilings_b[e]]
     if a["echelon"] == b["echelon"] and a["annual_amount"] != b["annual_amount"]:
-        found.append(f"rate of échelon {b['echelon']} {a['annual_amount']} → {b['annual_amount']}")
+        found.append(_reason("rate", echelon=b["echelon"], before=Decimal(a["annual_amount"]),
+                             after=Decimal(b["annual_amount"])))
     if a["months"] != b["months"]:
-        found.append(f"months {a['months']} → {b['months']}")
+        found.append(_reason("months", before=a["months"], after=b["months"]))
     return found

@@ -67,7 +67,7 @@ def test_batch_compare_to_lists_the_changes_under_a_new_bareme(db_url: str, tmp_
     assert run("batch", str(path), "--db", db_url).exit_code == 0
     result = run("batch", str(path), "--db", db_url, "--rules", str(new_bareme(tmp_path)), "--compare-to", "1")
     assert result.exit_code == 0, result.stderr
-    assert ("GEN-2024-0001 (training from 2024-09-16): granted échelon 7 6335.00 € → granted échelon 7 6435.00 €"
+    assert ("GEN-2024-0001 (training from 2024-09-16): granted, échelon 7, €6,335.00 → granted, échelon 7, €6,435.00"
             in result.stdout)
     assert "1 learner(s) compared: 1 changed" in result.stdout
     assert run("diff", "1", "2", "--db", db_url).stdout.count("GEN-2024-0001") == 1
