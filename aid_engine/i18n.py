@@ -395,6 +395,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rules.diff.gate_added": ("condition {id} : ajoutée", "gate {id}: added"),
     "rules.diff.gate_removed": ("condition {id} : retirée", "gate {id}: removed"),
     "rules.diff.gate_changed": ("condition {id} : ", "gate {id}: "),
+    # audit show: a learner's audit records, one line each
+    "history.record": ("enregistrement {id}", "record {id}"),
+    "history.kind.decision": ("décision", "decision"),
+    "history.kind.recovery": ("reversement", "recovery"),
+    "history.kind.purge": ("purge", "purge"),
+    "history.by": ("[{ruleset}, par {operator}]", "[{ruleset}, by {operator}]"),
+    "history.superseded": ("(remplacée par la décision {id})", "(superseded by decision {id})"),
+    "history.decision": ("décision {id} : {status}, {echelon}, {total} sur {months} mois, {year} ; motifs : {codes}",
+                         "decision {id}: {status}, {echelon}, {total} over {months} month(s), {year}; "
+                         "reasons: {codes}"),
+    "history.echelon": ("échelon {e}", "échelon {e}"),
+    "history.no_echelon": ("sans échelon", "no échelon"),
+    "history.no_reason": ("aucun", "-"),
+    "history.recovery": ("décision {id} : départ le {left}, {n} mensualité(s) à reverser = {owed}{replaces}",
+                         "decision {id}: left on {left}, {n} instalment(s) owed back = {owed}{replaces}"),
+    "history.replaces": (" (remplace l'enregistrement {id})", " (replaces record {id})"),
+    "history.purge": ("données personnelles de la déclaration effacées : {n} champ(s) vidé(s)",
+                      "declaration purged: {n} personal field(s) blanked"),
+    "history.none": ("aucun enregistrement d'audit pour l'apprenant {learner}",
+                     "no audit record for learner {learner}"),
 }
 
 

@@ -1,11 +1,12 @@
-"""`rules list|show|validate|diff` in French by default, in English on request: their titles, headers and labels,
-French amounts, and `rules list` readable whole at 80 columns.
+"""`rules list|show|validate|diff` and `audit show` in French by default, in English on request: their titles,
+headers and labels, French amounts and dates, and `rules list` readable whole at 80 columns.
 
 A rule set's own texts (its sources, notes, legal references, expressions, ids and codes) are data, written by
 the rules' authors, and shown as written: they are left out before the French view is searched for English."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -224,3 +225,73 @@ def test_a_gate_added_removed_or_changed_in_either_language() -> None:
         f"condition {first.id} : {first.predicate.text!r} → {second.predicate.text!r}",
         f"condition {second.id} : retirée"])
     assert f"gate {second.id}: added" in diff_lines(changed, rs, "en")
+
+
+# -- audit show ------------------------------------------------------------------------------------------------
+
+LEARNER = "GEN-2024-0001"
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> str:
+    """A store where the learner has a decision, its correction (which supersedes it), a recovery and its
+    replacement, then the purge of the declarations; and two other learners' decisions (refused, to review)."""
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    corrected = json.loads((EXAMPLES / "granted_echelon_7.json").read_text(encoding="utf-8"))
+    corrected |= {"revenu_brut_global": "3000.00", "application_date": "2024-10-08"}
+    (tmp_path / "corrected.json").write_text(json.dumps(corrected), encoding="utf-8")
+    for source in (EXAMPLES / "granted_echelon_7.json", tmp_path / "corrected.json"):
+        saved = run("check", str(source), "--save", "--db", db, "--operator", "agent")
+        assert saved.exit_code == 0, saved.output
+    for left_on, more in (("2025-01-10", ()), ("2025-02-10", ("--replace",))):
+        recovery = run("recovery", LEARNER, "--left-on", left_on, "--db", db, "--operator", "agent", *more)
+        assert recovery.exit_code == 0, recovery.output
+    for source in (EXAMPLES / "refused_income.json", EXAMPLES / "review_income_year.json"):
+        saved = run("check", str(source), "--save", "--db", db, "--operator", "agent")
+        assert saved.exit_code == 0, saved.output
+    assert run("purge", "--before", "2999-01-01", "--db", db, "--operator", "agent").exit_code == 0
+    return db
+
+
+def test_audit_show_in_french_with_french_statuses_amounts_and_dates(history: str) -> None:
+    result = run("audit", "show", LEARNER, "--db", history)
+    assert result.exit_code == 0, result.output
+    lines = [flat(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 6  # one line per audit record
+    assert re.match(r"enregistrement 1 \d\d/\d\d/\d{4} \d\d:\d\d:\d\d UTC décision décision 1 : accordée, échelon 7, "
+                    r"6 335,00 € sur 10 mois, 2024-2025 ; motifs : aucun \[gen-aid/2024-2025, par agent\] "
+                    r"\(remplacée par la décision 2\)$", lines[0]), lines[0]
+    assert "décision 2 : accordée, échelon 6, 5 506,00 € sur 10 mois" in lines[1] and "remplacée" not in lines[1]
+    assert "reversement décision 2 : départ le 10/01/2025, 5 mensualité(s) à reverser = 2 753,00 €" in lines[2]
+    assert "départ le 10/02/2025, 4 mensualité(s) à reverser = 2 202,40 € (remplace l'enregistrement 3)" in lines[3]
+    assert "purge données personnelles de la déclaration effacées : " in lines[4]
+    assert all(english_words(line) == [] for line in lines), [english_words(line) for line in lines]
+    others = {learner: flat(run("audit", "show", learner, "--db", history).stdout)
+              for learner in ("GEN-2024-0123", "GEN-2024-0311")}
+    assert "refusée, sans échelon, 0,00 € sur 0 mois, 2024-2025 ; motifs : income_above_ceiling" in others[
+        "GEN-2024-0123"]
+    assert "à revoir, échelon 4" in others["GEN-2024-0311"] and "motifs : income_year_mismatch" in others[
+        "GEN-2024-0311"]
+    assert all(english_words(text) == [] for text in others.values()), others
+
+
+def test_audit_show_in_english(history: str) -> None:
+    result = english("audit", "show", LEARNER, "--db", history)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert re.match(r"record 1  \d{4}-\d\d-\d\dT[\d:.]+Z  decision  decision 1: granted, échelon 7, 6335.00 € over "
+                    r"10 month\(s\), 2024-2025; reasons: -  \[gen-aid/2024-2025, by agent\]  "
+                    r"\(superseded by decision 2\)$", lines[0]), lines[0]
+    assert "recovery  decision 2: left on 2025-01-10, 5 instalment(s) owed back = 2753.00 €" in lines[2]
+    assert "owed back = 2202.40 € (replaces record 3)" in lines[3]
+    assert "declaration purged: " in lines[4] and "personal field(s) blanked" in lines[4]
+    refused = english("audit", "show", "GEN-2024-0123", "--db", history).stdout
+    assert "refused, no échelon, 0.00 € over 0 month(s)" in refused
+
+
+def test_audit_show_of_an_unknown_learner_in_french(history: str) -> None:
+    result = run("audit", "show", "NOBODY", "--db", history)
+    assert result.exit_code == 2
+    assert "aucun enregistrement d'audit pour l'apprenant NOBODY" in flat(result.stderr)
+    assert "no audit record for learner NOBODY" in english("audit", "show", "NOBODY", "--db", history).stderr
+
