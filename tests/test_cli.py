@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from typer.testing import CliRunner
 
 import aid_engine
 from aid_engine.cli import app
+from aid_engine.cli.render import echelon_label
+from aid_engine.money import display
 
 HERE = Path(__file__).resolve().parent
 SCHEMAS = HERE.parent / "aid_engine" / "schemas"
@@ -249,9 +252,9 @@ def test_rules_show_a_year() -> None:
     result = run("rules", "show", "2024-2025")
     assert result.exit_code == 0
     rs = aid_engine.default_rulebook().year("2024-2025")
-    for words in ("gen-aid/2024-2025", rs.sha256, "gate.residence", "residence_condition", "35086", "101347",
-                  "6335", "1454", "income year expected: 2022", "[13000, ∞) → 4"):
-        assert words in result.stdout, words
+    for words in ("gen-aid/2024-2025", rs.sha256, "gate.residence", "residence_condition", "35 086", "101 347",
+                  "6 335", "1 454", "Année des revenus attendue : 2022", "[13000, ∞) → 4"):
+        assert words in flat(result.stdout), words
 
 
 def test_rules_show_a_year_not_covered_exits_2() -> None:
@@ -264,7 +267,7 @@ def test_rules_validate_the_project_rules() -> None:
     result = run("rules", "validate")
     assert result.exit_code == 0
     covered = aid_engine.default_rulebook()
-    assert f"{len(covered)} academic years" in result.stdout and covered.covered in result.stdout
+    assert f"{len(covered)} années universitaires" in result.stdout and covered.covered in result.stdout
 
 
 @pytest.mark.parametrize("case", sorted(p.name for p in BAD_RULES.iterdir() if p.is_dir()))
@@ -279,15 +282,20 @@ def test_rules_validate_a_broken_directory_exits_2_naming_file_and_line(case: st
 def test_rules_diff_names_the_370_euro_rates_and_the_ceiling_changes() -> None:
     result = run("rules", "diff", "2022-2023", "2023-2024")
     assert result.exit_code == 0
-    out = result.stdout
+    out = flat(result.stdout)
+
+    def euros(value: int) -> str:
+        return flat(display(Decimal(value)))
+
     for i, e in enumerate(law.ECHELONS):
         before, after = law.RATES[2022][i], law.RATES[2023][i]
         assert after - before == 370
-        assert f"rate {e}: {before} → {after}" in out
+        assert f"taux de l'échelon {echelon_label(e, 'fr')} : {euros(before)} → {euros(after)}" in out
     for e in law.ECHELONS:
         for p in range(18):
-            assert f"ceiling {e} at {p} points: {law.TABLE_A[e][p]} → {law.TABLE_B[e][p]}" in out
-    assert "income year expected: 2020 → 2021" in out
+            assert (f"plafond de l'échelon {echelon_label(e, 'fr')} à {p} {'point' if p < 2 else 'points'} : "
+                    f"{euros(law.TABLE_A[e][p])} → {euros(law.TABLE_B[e][p])}") in out
+    assert "année des revenus attendue : 2020 → 2021" in out
 
 
 @pytest.mark.parametrize(("a", "b", "income"), [("2024-2025", "2025-2026", "2022 → 2023"),
@@ -295,13 +303,13 @@ def test_rules_diff_names_the_370_euro_rates_and_the_ceiling_changes() -> None:
 def test_rules_diff_between_identical_years_names_only_the_income_year(a: str, b: str, income: str) -> None:
     result = run("rules", "diff", a, b)
     assert result.exit_code == 0
-    assert "rate " not in result.stdout and "ceiling " not in result.stdout
-    assert f"income year expected: {income}" in result.stdout
+    assert "taux " not in result.stdout and "plafond " not in result.stdout
+    assert f"année des revenus attendue : {income}" in flat(result.stdout)
 
 
 def test_rules_diff_shows_the_2022_distance_bands() -> None:
     result = run("rules", "diff", "2021-2022", "2022-2023")
-    assert "distance points" in result.stdout and "3500" in result.stdout and "13000" in result.stdout
+    assert "points de distance" in result.stdout and "3500" in result.stdout and "13000" in result.stdout
 
 
 # -- interactive ------------------------------------------------------------------------------------------------

@@ -213,21 +213,28 @@ def audit_show(
         "Affiche les enregistrements en une liste JSON.", "Print the records as a JSON list."))] = False,
 ) -> None:
     """Les décisions (et reversements) d'un apprenant dans le temps, depuis la piste d'audit."""
+    from ..errors import NotFound
     from ..store.queries import learner_history
 
+    lang = run_lang()
     store = read_db(db)
     try:
         with store.errors(f"read the history of learner {learner_id}"):
             entries = learner_history(store.engine, learner_id)
+    except NotFound:
+        raise NotFound(t("history.none", lang, learner=learner_id)) from None
     finally:
         store.close()
     if as_json:
         typer.echo(json.dumps([_entry_json(e) for e in entries], ensure_ascii=False, indent=2))
         return
+    kinds = {kind: t(f"history.kind.{kind}", lang) for kind in ("decision", "recovery", "purge")}
+    width = max(len(kind) for kind in kinds.values())
     for e in entries:
-        superseded = f"  (superseded by decision {e.superseded_by})" if e.superseded_by is not None else ""
-        typer.echo(for_terminal(f"record {e.record_id}  {e.recorded_at}  {e.kind:<8}  {_entry_text(e)}  "
-                                f"[{e.ruleset_id}, by {e.operator}]{superseded}"))
+        superseded = "  " + t("history.superseded", lang, id=e.superseded_by) if e.superseded_by is not None else ""
+        by = t("history.by", lang, ruleset=e.ruleset_id, operator=e.operator)
+        typer.echo(for_terminal(f"{t('history.record', lang, id=e.record_id)}  {_recorded_at(e.recorded_at, lang)}  "
+                                f"{kinds.get(e.kind, e.kind):<{width}}  {_entry_text(e, lang)}  {by}{superseded}"))
 
 
 def _entry_json(e: Any) -> dict[str, Any]:
@@ -236,18 +243,63 @@ def _entry_json(e: Any) -> dict[str, Any]:
             e.kind: e.payload}
 
 
-def _entry_text(e: Any) -> str:
+def _recorded_at(stamp: str, lang: str) -> str:
+    """When a record was written: as stored in English (2024-09-16T08:30:00.123456Z), « 16/09/2024 08:30:00 UTC »
+    in French."""
+    from datetime import datetime, timedelta
+
+    if lang == "en":
+        return stamp
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return stamp
+    return moment.strftime("%d/%m/%Y %H:%M:%S") + (" UTC" if moment.utcoffset() == timedelta(0) else "")
+
+
+def _euros(value: str, lang: str) -> str:
+    """A stored amount ("6335.00"): « 6 335,00 € » in French, as stored with « € » in English."""
+    from decimal import Decimal, InvalidOperation
+
+    from ..i18n import amount
+
+    if lang == "en":
+        return f"{value} €"
+    try:
+        return amount(Decimal(value), lang)
+    except (InvalidOperation, TypeError):
+        return f"{value} €"
+
+
+def _day(value: str, lang: str) -> str:
+    """A stored day ("2025-01-10"): « 10/01/2025 » in French, as stored in English."""
+    from ..i18n import date_text
+
+    try:
+        return date_text(date.fromisoformat(value), lang)
+    except (TypeError, ValueError):
+        return value
+
+
+def _entry_text(e: Any, lang: str = "en") -> str:
+    from ..i18n import status_label
+    from .render import echelon_label
+
     p = e.payload
     if e.kind == "purge":
-        return f"declaration purged: {len(p['fields_blanked'])} personal field(s) blanked"
+        return t("history.purge", lang, n=len(p["fields_blanked"]))
     if e.kind == "recovery":
-        replaces = f" (replaces record {p['replaces']})" if "replaces" in p else ""
-        return (f"decision {e.decision_id}: left on {p['left_on']}, {len(p['months_undue'])} instalment(s) "
-                f"owed back = {p['amount_owed']} €{replaces}")
-    echelon = f"échelon {p['echelon']}" if p.get("echelon") else "no échelon"
-    codes = ", ".join(r["code"] for r in p.get("reasons", ())) or "-"
-    return (f"decision {e.decision_id}: {p['status']}, {echelon}, {p['total_amount']} € over {p['months']} "
-            f"month(s), {p['academic_year']}; reasons: {codes}")
+        replaces = t("history.replaces", lang, id=p["replaces"]) if "replaces" in p else ""
+        return t("history.recovery", lang, id=e.decision_id, left=_day(p["left_on"], lang), n=len(p["months_undue"]),
+                 owed=_euros(p["amount_owed"], lang), replaces=replaces)
+    if p.get("echelon"):
+        echelon = t("history.echelon", lang, e=p["echelon"] if lang == "en" else echelon_label(p["echelon"], lang))
+    else:
+        echelon = t("history.no_echelon", lang)
+    codes = ", ".join(r["code"] for r in p.get("reasons", ())) or t("history.no_reason", lang)
+    status = p["status"] if lang == "en" else status_label(p["status"], lang)
+    return t("history.decision", lang, id=e.decision_id, status=status, echelon=echelon,
+             total=_euros(p["total_amount"], lang), months=p["months"], year=p["academic_year"], codes=codes)
 
 
 # -- replay --------------------------------------------------------------------------------------------------------
