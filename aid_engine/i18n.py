@@ -635,10 +635,14 @@ def file_message(message: str, lang: str = "fr") -> str:
 
 def error_text(exc: BaseException, lang: str = "fr") -> str:
     """The message of one of the library's errors for a person, in `lang` (codes stay on the exception)."""
-    from .errors import NoRulesetInForce
+    from .errors import NoRulesetInForce, RulesetError
 
-    # A rules file's errors (RulesetError) stay as raised, in English: they speak to the rules' authors in the
-    # rule language's own terms (keys, expressions, did-you-mean).
+    # A rules file's errors (RulesetError, rules/notice.yaml's too) in French from their English message through
+    # one table (i18n_rules.RULES_FR); the keys, expressions, rule ids and did-you-mean they quote stay as written.
+    if isinstance(exc, RulesetError):
+        from .i18n_rules import rules_error_text
+
+        return str(exc) if lang == "en" else rules_error_text(exc)
     if isinstance(exc, DeclarationError):
         return declaration_error_text(exc, lang)
     if isinstance(exc, InputFileError):

@@ -272,11 +272,14 @@ def test_rules_validate_the_project_rules() -> None:
 
 @pytest.mark.parametrize("case", sorted(p.name for p in BAD_RULES.iterdir() if p.is_dir()))
 def test_rules_validate_a_broken_directory_exits_2_naming_file_and_line(case: str) -> None:
-    result = run("rules", "validate", str(BAD_RULES / case))
+    result = run("--lang", "en", "rules", "validate", str(BAD_RULES / case))
     assert result.exit_code == 2, result.stderr
     words = (BAD_RULES / case / "expect.txt").read_text(encoding="utf-8").split("\n")
     assert all(w in result.stderr for w in words if w), result.stderr
     assert "Traceback" not in result.stderr
+    french = run("rules", "validate", str(BAD_RULES / case))
+    file, line = words[0].rsplit(":", 1)
+    assert french.exit_code == 2 and f"{file}, ligne {line}\u00a0: " in french.stderr, french.stderr
 
 
 def test_rules_diff_names_the_370_euro_rates_and_the_ceiling_changes() -> None:

@@ -286,8 +286,9 @@ def compile_predicate(text: str) -> Predicate:
             raise ExpressionError(f"builtin ${exc.symbol_name} is not allowed in a rule") from None
         raise ExpressionError(f"unknown field {exc.symbol_name!r}", suggestion=exc.suggestion) from None
     except rule_engine.errors.RuleSyntaxError as exc:
-        where = f" at {shown(exc.token.value)}" if getattr(exc, "token", None) is not None else " at the end"
-        raise ExpressionError(f"syntax error{where}") from None
+        token = getattr(exc, "token", None)
+        raise ExpressionError(f"syntax error at {shown(token.value)}" if token is not None
+                              else "syntax error at the end") from None
     except rule_engine.errors.EngineError as exc:
         raise ExpressionError(f"{type(exc).__name__}: {clipped(str(exc.message), 200)}") from None
     symbols: list[str] = []
