@@ -376,6 +376,6 @@ def load(directory: str | Path | None = None) -> RuleBook:
     try:
         return parse_files(read_files(path), root=str(path))
     except RulesetError as exc:
-        if exc.file and _present(path / exc.file):
+        if exc.file and exc.file != str(path) and _present(path / exc.file):  # a file within: named from path
             raise exc.under(str(path)) from None
         raise
