@@ -79,13 +79,32 @@ class Line(NamedTuple):
     failed: Failed | None = None
 
 
+# Fields with few values, whose combinations repeat across learners: booleans, enums and counts.
+def _few_values(annotation: Any) -> bool:
+    """Whether a field's type has few values: bool, int (counts and years), a Literal, or one of those or None."""
+    if annotation in (bool, int) or get_origin(annotation) is Literal:
+        return True
+    if get_origin(annotation) is Annotated:
+        return _few_values(get_args(annotation)[0])
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return get_origin(annotation) in (Union, UnionType) and len(args) == 1 and _few_values(args[0])
+
+
+FEW_VALUES = frozenset(name for name, info in Declaration.model_fields.items() if _few_values(info.annotation))
+
+
 class Step(Generic[_T]):
-    """A step of the decision: its function and the declaration fields it reads (the memo key's one source)."""
+    """A step of the decision: its function and the declaration fields it reads (the memo key's one source).
+
+    It is memoised (`shared`) unless declared otherwise or unless it reads two fields or more of many values
+    (dates, amounts): their combinations hardly repeat, and a memo of them would only grow and miss.
+    """
 
     __slots__ = ("fn", "key", "reads", "shared")
 
     def __init__(self, fn: Callable[..., tuple[_T, Line]], reads: tuple[str, ...], shared: bool) -> None:
-        self.fn, self.reads, self.shared = fn, reads, shared
+        self.fn, self.reads = fn, reads
+        self.shared = shared and sum(name not in FEW_VALUES for name in reads) <= 1
         # The fields it reads, from a declaration: the memo key (with the earlier values the step is given).
         self.key: Callable[[Declaration], Any] | None = attrgetter(*reads) if reads else None
 
@@ -414,20 +433,6 @@ def _gate_runs(gates: tuple[Step[bool], ...]) -> tuple[_GateRun | Step[bool], ..
         if s is not None:
             runs.append(s)
     return tuple(runs)
-
-
-# Fields with few values, whose combinations repeat across learners: booleans, enums and counts.
-def _few_values(annotation: Any) -> bool:
-    """Whether a field's type has few values: bool, int (counts and years), a Literal, or one of those or None."""
-    if annotation in (bool, int) or get_origin(annotation) is Literal:
-        return True
-    if get_origin(annotation) is Annotated:
-        return _few_values(get_args(annotation)[0])
-    args = [a for a in get_args(annotation) if a is not type(None)]
-    return get_origin(annotation) in (Union, UnionType) and len(args) == 1 and _few_values(args[0])
-
-
-FEW_VALUES = frozenset(name for name, info in Declaration.model_fields.items() if _few_values(info.annotation))
 
 
 class _Decision:
