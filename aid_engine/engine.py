@@ -118,6 +118,19 @@ def step(*reads: str, shared: bool = True) -> Callable[[Callable[..., tuple[_T, 
     return lambda fn: Step(fn, reads, shared)
 
 
+_ISO_TEXTS: dict[date, str] = {}  # each date's ISO text, made once (bounded: dates repeat in a batch)
+
+
+def iso(day: date) -> str:
+    """A date as the trace records it, `YYYY-MM-DD`.
+
+    >>> iso(date(2024, 9, 1))
+    '2024-09-01'
+    """
+    text = _ISO_TEXTS.get(day)
+    return remember(_ISO_TEXTS, day, day.isoformat(), MEMO_LIMIT) if text is None else text
+
+
 def json_value(value: object) -> Any:
     """A field value as the trace records it: dates ISO, decimals as text.
 
@@ -125,7 +138,7 @@ def json_value(value: object) -> Any:
     ('2024-09-01', '12.50', 3, None)
     """
     if isinstance(value, date):
-        return value.isoformat()
+        return iso(value)
     if isinstance(value, Decimal):
         return str(value)
     return value
@@ -144,20 +157,20 @@ STATUS_RULE = (
 def academic_year(rs: RuleSet, d: Declaration) -> tuple[str, Line]:
     """docs/policies.md policy 1: the barème of the academic year holding the training start date."""
     return rs.label, Line("period.academic_year", ACADEMIC_YEAR_RULE,
-                          {"training_start_date": d.training_start_date.isoformat()}, rs.label)
+                          {"training_start_date": iso(d.training_start_date)}, rs.label)
 
 
 def gate_step(gate: Gate, plain: bool) -> Step[bool]:
     """Policy 5: a gate of the rules, reading exactly the fields of its predicate (rule-engine on the plain path,
     its compiled closure on the fast path: tests prove them equal)."""
     evaluate_predicate = gate.predicate.__call__ if plain else gate.predicate.fast
-    symbols = gate.predicate.symbols
+    symbols, rule, expression, failed = gate.predicate.symbols, gate.id, gate.predicate.text, Failed(gate)
 
     def passes(rs: RuleSet, d: Declaration) -> tuple[bool, Line]:
         values = {name: getattr(d, name) for name in symbols}
         passed = evaluate_predicate(values)
         inputs = {name: json_value(value) for name, value in values.items()}
-        return passed, Line(gate.id, gate.predicate.text, inputs, passed, None if passed else Failed(gate))
+        return passed, Line(rule, expression, inputs, passed, None if passed else failed)
 
     passes.__name__ = gate.id
     return Step(passes, symbols, shared=True)
@@ -270,7 +283,7 @@ def months_paid(rs: RuleSet, d: Declaration, echelon: Echelon | None) -> tuple[i
         f"amount.months<{rs.label}>",
         f"calendar months from the start month to the end month, both included, at most {rs.months_cap}"
         " (0 without an échelon)",
-        {"training_start_date": start.isoformat(), "training_end_date": end.isoformat(), "echelon": echelon}, months)
+        {"training_start_date": iso(start), "training_end_date": iso(end), "echelon": echelon}, months)
 
 
 @step()
