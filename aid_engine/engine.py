@@ -93,6 +93,16 @@ def _few_values(annotation: Any) -> bool:
 FEW_VALUES = frozenset(name for name, info in Declaration.model_fields.items() if _few_values(info.annotation))
 
 
+def shareable(reads: tuple[str, ...]) -> bool:
+    """Whether what reads these fields is worth a memo: at most one of them of many values (a date, an amount),
+    since the combinations of two such fields hardly repeat.
+
+    >>> shareable(("profile", "training_start_date")), shareable(("application_date", "training_start_date"))
+    (True, False)
+    """
+    return sum(name not in FEW_VALUES for name in reads) <= 1
+
+
 class Step(Generic[_T]):
     """A step of the decision: its function and the declaration fields it reads (the memo key's one source).
 
@@ -104,7 +114,7 @@ class Step(Generic[_T]):
 
     def __init__(self, fn: Callable[..., tuple[_T, Line]], reads: tuple[str, ...], shared: bool) -> None:
         self.fn, self.reads = fn, reads
-        self.shared = shared and sum(name not in FEW_VALUES for name in reads) <= 1
+        self.shared = shared and shareable(reads)
         # The fields it reads, from a declaration: the memo key (with the earlier values the step is given).
         self.key: Callable[[Declaration], Any] | None = attrgetter(*reads) if reads else None
 
@@ -424,27 +434,34 @@ Outcome = tuple[Any, TraceStep, Reason | None]
 
 
 class _GateRun(NamedTuple):
-    """Consecutive gates that read only fields of few values (booleans, enums, counts): memoised together, on
-    the union of the fields they declare; a gate reading a date or an amount runs alone."""
+    """Consecutive gates memoised together on the union of the fields they declare, as long as that union is
+    `shareable`; a gate that is not memoised runs alone."""
 
     steps: tuple[Step[bool], ...]
     key: Callable[[Declaration], Any]
     memo: dict[Any, tuple[tuple[TraceStep, ...], tuple[Reason, ...], tuple[str, ...]]]
 
 
+def _reads_of(steps: list[Step[bool]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for s in steps for name in s.reads))
+
+
 def _gate_runs(gates: tuple[Step[bool], ...]) -> tuple[_GateRun | Step[bool], ...]:
     runs: list[_GateRun | Step[bool]] = []
     group: list[Step[bool]] = []
-    for s in (*gates, None):
-        if s is not None and all(name in FEW_VALUES for name in s.reads):
-            group.append(s)
-            continue
-        if group:
-            reads = tuple(dict.fromkeys(name for g in group for name in g.reads))
-            runs.append(_GateRun(tuple(group), attrgetter(*reads), {}))
-            group = []
-        if s is not None:
-            runs.append(s)
+
+    def close() -> None:
+        if len(group) > 1:
+            runs.append(_GateRun(tuple(group), attrgetter(*_reads_of(group)), {}))
+        else:
+            runs.extend(group)  # one gate: its own memo is enough
+        group.clear()
+
+    for s in gates:
+        if not (s.shared and shareable(_reads_of([*group, s]))):
+            close()
+        (group if s.shared else runs).append(s)
+    close()
     return tuple(runs)
 
 
@@ -487,11 +504,14 @@ class _Decision:
             key = run.key(self.d)
             memo = run.memo
             hit = memo.get(key)
-            if hit is None:
-                outcomes = [self.engine.made(s, self.d, ()) for s in run.steps]
-                hit = (tuple(o[1] for o in outcomes), tuple(o[2] for o in outcomes if o[2] is not None),
-                       tuple(o[2].code for o in outcomes if o[2] is not None))
-                remember(memo, key, hit, MEMO_LIMIT)
+            if hit is None:  # each gate through its own memo: the run's steps are shared objects
+                steps, reasons = len(self.steps), len(self.reasons)
+                for s in run.steps:
+                    self.run(s)
+                made = tuple(self.reasons[reasons:])
+                hit = remember(memo, key, (tuple(self.steps[steps:]), made, tuple(r.code for r in made)), MEMO_LIMIT)
+                failed += hit[2]
+                continue
             self.steps += hit[0]
             self.reasons += hit[1]
             failed += hit[2]
