@@ -103,8 +103,9 @@ class Declaration(BaseModel):
                 raise declaration_error(exc, line=line, source=source, learner_id=learner,
                                         with_values=with_values, extra=extra, more=more) from None
             raise DeclarationError(extra, line=line, source=source, learner_id=learner, more=more)
-        try:
-            return cls.model_validate(data)
+        try:  # what model_validate calls, without its wrapper: this is every decision's first cost
+            declaration: Declaration = cls.__pydantic_validator__.validate_python(data)
+            return declaration
         except ValidationError as exc:
             raise declaration_error(
                 exc, line=line, source=source, learner_id=learner_id_of(data), with_values=with_values
