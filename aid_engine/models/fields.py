@@ -125,6 +125,8 @@ UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _printable(value: str) -> str:
+    if value.isascii() and value.isprintable():  # the common case, at once: ASCII without a control character
+        return value
     if UNPRINTABLE.search(value):
         raise PydanticCustomError("control_character", "holds a control or bidirectional character",
                                   {"code": "control_character"})
