@@ -79,13 +79,42 @@ class Line(NamedTuple):
     failed: Failed | None = None
 
 
+# Fields with few values, whose combinations repeat across learners: booleans, enums and counts.
+def _few_values(annotation: Any) -> bool:
+    """Whether a field's type has few values: bool, int (counts and years), a Literal, or one of those or None."""
+    if annotation in (bool, int) or get_origin(annotation) is Literal:
+        return True
+    if get_origin(annotation) is Annotated:
+        return _few_values(get_args(annotation)[0])
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return get_origin(annotation) in (Union, UnionType) and len(args) == 1 and _few_values(args[0])
+
+
+FEW_VALUES = frozenset(name for name, info in Declaration.model_fields.items() if _few_values(info.annotation))
+
+
+def shareable(reads: tuple[str, ...]) -> bool:
+    """Whether what reads these fields is worth a memo: at most one of them of many values (a date, an amount),
+    since the combinations of two such fields hardly repeat.
+
+    >>> shareable(("profile", "training_start_date")), shareable(("application_date", "training_start_date"))
+    (True, False)
+    """
+    return sum(name not in FEW_VALUES for name in reads) <= 1
+
+
 class Step(Generic[_T]):
-    """A step of the decision: its function and the declaration fields it reads (the memo key's one source)."""
+    """A step of the decision: its function and the declaration fields it reads (the memo key's one source).
+
+    It is memoised (`shared`) unless declared otherwise or unless it reads two fields or more of many values
+    (dates, amounts): their combinations hardly repeat, and a memo of them would only grow and miss.
+    """
 
     __slots__ = ("fn", "key", "reads", "shared")
 
     def __init__(self, fn: Callable[..., tuple[_T, Line]], reads: tuple[str, ...], shared: bool) -> None:
-        self.fn, self.reads, self.shared = fn, reads, shared
+        self.fn, self.reads = fn, reads
+        self.shared = shared and shareable(reads)
         # The fields it reads, from a declaration: the memo key (with the earlier values the step is given).
         self.key: Callable[[Declaration], Any] | None = attrgetter(*reads) if reads else None
 
@@ -99,6 +128,19 @@ def step(*reads: str, shared: bool = True) -> Callable[[Callable[..., tuple[_T, 
     return lambda fn: Step(fn, reads, shared)
 
 
+_ISO_TEXTS: dict[date, str] = {}  # each date's ISO text, made once (bounded: dates repeat in a batch)
+
+
+def iso(day: date) -> str:
+    """A date as the trace records it, `YYYY-MM-DD`.
+
+    >>> iso(date(2024, 9, 1))
+    '2024-09-01'
+    """
+    text = _ISO_TEXTS.get(day)
+    return remember(_ISO_TEXTS, day, day.isoformat(), MEMO_LIMIT) if text is None else text
+
+
 def json_value(value: object) -> Any:
     """A field value as the trace records it: dates ISO, decimals as text.
 
@@ -106,7 +148,7 @@ def json_value(value: object) -> Any:
     ('2024-09-01', '12.50', 3, None)
     """
     if isinstance(value, date):
-        return value.isoformat()
+        return iso(value)
     if isinstance(value, Decimal):
         return str(value)
     return value
@@ -125,20 +167,20 @@ STATUS_RULE = (
 def academic_year(rs: RuleSet, d: Declaration) -> tuple[str, Line]:
     """docs/policies.md policy 1: the barème of the academic year holding the training start date."""
     return rs.label, Line("period.academic_year", ACADEMIC_YEAR_RULE,
-                          {"training_start_date": d.training_start_date.isoformat()}, rs.label)
+                          {"training_start_date": iso(d.training_start_date)}, rs.label)
 
 
 def gate_step(gate: Gate, plain: bool) -> Step[bool]:
     """Policy 5: a gate of the rules, reading exactly the fields of its predicate (rule-engine on the plain path,
     its compiled closure on the fast path: tests prove them equal)."""
     evaluate_predicate = gate.predicate.__call__ if plain else gate.predicate.fast
-    symbols = gate.predicate.symbols
+    symbols, rule, expression, failed = gate.predicate.symbols, gate.id, gate.predicate.text, Failed(gate)
 
     def passes(rs: RuleSet, d: Declaration) -> tuple[bool, Line]:
         values = {name: getattr(d, name) for name in symbols}
         passed = evaluate_predicate(values)
         inputs = {name: json_value(value) for name, value in values.items()}
-        return passed, Line(gate.id, gate.predicate.text, inputs, passed, None if passed else Failed(gate))
+        return passed, Line(rule, expression, inputs, passed, None if passed else failed)
 
     passes.__name__ = gate.id
     return Step(passes, symbols, shared=True)
@@ -251,7 +293,7 @@ def months_paid(rs: RuleSet, d: Declaration, echelon: Echelon | None) -> tuple[i
         f"amount.months<{rs.label}>",
         f"calendar months from the start month to the end month, both included, at most {rs.months_cap}"
         " (0 without an échelon)",
-        {"training_start_date": start.isoformat(), "training_end_date": end.isoformat(), "echelon": echelon}, months)
+        {"training_start_date": iso(start), "training_end_date": iso(end), "echelon": echelon}, months)
 
 
 @step()
@@ -392,42 +434,35 @@ Outcome = tuple[Any, TraceStep, Reason | None]
 
 
 class _GateRun(NamedTuple):
-    """Consecutive gates that read only fields of few values (booleans, enums, counts): memoised together, on
-    the union of the fields they declare; a gate reading a date or an amount runs alone."""
+    """Consecutive gates memoised together on the union of the fields they declare, as long as that union is
+    `shareable`; a gate that is not memoised runs alone."""
 
     steps: tuple[Step[bool], ...]
     key: Callable[[Declaration], Any]
     memo: dict[Any, tuple[tuple[TraceStep, ...], tuple[Reason, ...], tuple[str, ...]]]
 
 
+def _reads_of(steps: list[Step[bool]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for s in steps for name in s.reads))
+
+
 def _gate_runs(gates: tuple[Step[bool], ...]) -> tuple[_GateRun | Step[bool], ...]:
     runs: list[_GateRun | Step[bool]] = []
     group: list[Step[bool]] = []
-    for s in (*gates, None):
-        if s is not None and all(name in FEW_VALUES for name in s.reads):
-            group.append(s)
-            continue
-        if group:
-            reads = tuple(dict.fromkeys(name for g in group for name in g.reads))
-            runs.append(_GateRun(tuple(group), attrgetter(*reads), {}))
-            group = []
-        if s is not None:
-            runs.append(s)
+
+    def close() -> None:
+        if len(group) > 1:
+            runs.append(_GateRun(tuple(group), attrgetter(*_reads_of(group)), {}))
+        else:
+            runs.extend(group)  # one gate: its own memo is enough
+        group.clear()
+
+    for s in gates:
+        if not (s.shared and shareable(_reads_of([*group, s]))):
+            close()
+        (group if s.shared else runs).append(s)
+    close()
     return tuple(runs)
-
-
-# Fields with few values, whose combinations repeat across learners: booleans, enums and counts.
-def _few_values(annotation: Any) -> bool:
-    """Whether a field's type has few values: bool, int (counts and years), a Literal, or one of those or None."""
-    if annotation in (bool, int) or get_origin(annotation) is Literal:
-        return True
-    if get_origin(annotation) is Annotated:
-        return _few_values(get_args(annotation)[0])
-    args = [a for a in get_args(annotation) if a is not type(None)]
-    return get_origin(annotation) in (Union, UnionType) and len(args) == 1 and _few_values(args[0])
-
-
-FEW_VALUES = frozenset(name for name, info in Declaration.model_fields.items() if _few_values(info.annotation))
 
 
 class _Decision:
@@ -469,11 +504,14 @@ class _Decision:
             key = run.key(self.d)
             memo = run.memo
             hit = memo.get(key)
-            if hit is None:
-                outcomes = [self.engine.made(s, self.d, ()) for s in run.steps]
-                hit = (tuple(o[1] for o in outcomes), tuple(o[2] for o in outcomes if o[2] is not None),
-                       tuple(o[2].code for o in outcomes if o[2] is not None))
-                remember(memo, key, hit, MEMO_LIMIT)
+            if hit is None:  # each gate through its own memo: the run's steps are shared objects
+                steps, reasons = len(self.steps), len(self.reasons)
+                for s in run.steps:
+                    self.run(s)
+                made = tuple(self.reasons[reasons:])
+                hit = remember(memo, key, (tuple(self.steps[steps:]), made, tuple(r.code for r in made)), MEMO_LIMIT)
+                failed += hit[2]
+                continue
             self.steps += hit[0]
             self.reasons += hit[1]
             failed += hit[2]

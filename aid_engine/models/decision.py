@@ -19,10 +19,10 @@ from .fields import Echelon, Status
 _M = TypeVar("_M", bound=BaseModel)
 _FIELDS_SETS: dict[type[BaseModel], set[str]] = {}
 # The slots every pydantic model instance has, set directly (what `model_construct` does, less its bookkeeping).
+_SET_DICT = BaseModel.__dict__["__dict__"].__set__
 _SET_FIELDS_SET = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _SET_EXTRA = BaseModel.__dict__["__pydantic_extra__"].__set__
 _SET_PRIVATE = BaseModel.__dict__["__pydantic_private__"].__set__
-_set_dict = object.__setattr__
 _new = object.__new__
 
 
@@ -37,7 +37,7 @@ def assemble(cls: type[_M], values: dict[str, Any]) -> _M:
     if fields_set is None:
         fields_set = _FIELDS_SETS[cls] = set(cls.model_fields)
     instance: _M = _new(cls)
-    _set_dict(instance, "__dict__", values)
+    _SET_DICT(instance, values)
     _SET_FIELDS_SET(instance, fields_set)
     _SET_EXTRA(instance, None)
     _SET_PRIVATE(instance, None)

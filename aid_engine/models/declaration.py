@@ -91,9 +91,10 @@ class Declaration(BaseModel):
 
         The problems hold no value unless `with_values` is asked: then each holds what its field held.
         """
-        learner = learner_id_of(data)
-        unknown = [k for k in data if k not in _FIELD_SET] if isinstance(data, Mapping) else []
-        if unknown:  # found here in one pass: pydantic would build one error per unknown key
+        if isinstance(data, Mapping) and not _FIELD_SET.issuperset(data):
+            # unknown keys, found here in one pass: pydantic would build one error per unknown key
+            learner = learner_id_of(data)
+            unknown = [k for k in data if k not in _FIELD_SET]
             extra = unknown_field_problems([str(k) for k in unknown[:MAX_PROBLEMS]], DECLARATION_FIELDS)
             more = len(unknown) - len(extra)
             try:
@@ -102,11 +103,12 @@ class Declaration(BaseModel):
                 raise declaration_error(exc, line=line, source=source, learner_id=learner,
                                         with_values=with_values, extra=extra, more=more) from None
             raise DeclarationError(extra, line=line, source=source, learner_id=learner, more=more)
-        try:
-            return cls.model_validate(data)
+        try:  # what model_validate calls, without its wrapper: this is every decision's first cost
+            declaration: Declaration = cls.__pydantic_validator__.validate_python(data)
+            return declaration
         except ValidationError as exc:
             raise declaration_error(
-                exc, line=line, source=source, learner_id=learner, with_values=with_values
+                exc, line=line, source=source, learner_id=learner_id_of(data), with_values=with_values
             ) from None
 
     @classmethod

@@ -71,12 +71,15 @@ def _bounded_decimal(name: str, places: int, maximum: Decimal) -> PlainValidator
         return checked(value)
 
     def checked(value: object) -> Decimal:
-        try:
-            number = parse_decimal(value)
-        except NotAnAmount as exc:
-            raise PydanticCustomError("decimal", str(exc), {"code": exc.code}) from None
-        if number.is_signed():  # -0 too: a minus sign in an amount is a mistake to report
-            raise PydanticCustomError("range", "is negative; it must be 0 or more", {"code": "negative"})
+        if type(value) is str and value.isascii() and value.isdigit():
+            number = Decimal(value)  # ASCII digits alone: a whole number, no sign to refuse
+        else:
+            try:
+                number = parse_decimal(value)
+            except NotAnAmount as exc:
+                raise PydanticCustomError("decimal", str(exc), {"code": exc.code}) from None
+            if number.is_signed():  # -0 too: a minus sign in an amount is a mistake to report
+                raise PydanticCustomError("range", "is negative; it must be 0 or more", {"code": "negative"})
         if number > maximum:
             raise PydanticCustomError("range", "is above the maximum {maximum}",
                                       {"code": "above_maximum", "maximum": str(maximum)})
@@ -125,6 +128,8 @@ UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _printable(value: str) -> str:
+    if value.isascii() and value.isprintable():  # the common case, at once: ASCII without a control character
+        return value
     if UNPRINTABLE.search(value):
         raise PydanticCustomError("control_character", "holds a control or bidirectional character",
                                   {"code": "control_character"})

@@ -22,6 +22,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from ..errors import clipped
+from ..memo import remember
 from ..models import Declaration
 from ..text import shown
 from .parser_tables import install as _install_parser_tables
@@ -32,6 +33,8 @@ import rule_engine  # noqa: E402
 from rule_engine import ast as re_ast  # noqa: E402
 from rule_engine import builtins as re_builtins  # noqa: E402
 from rule_engine.types import DataType  # noqa: E402
+
+MIDNIGHTS_LIMIT = 50_000
 
 # Fields a rule may not read: programme statistics and identifiers never decide anything.
 UNREADABLE = {
@@ -188,10 +191,17 @@ def _comparable(left: Any, right: Any) -> bool:
     return bool(DataType.is_compatible(a, b))
 
 
+_MIDNIGHTS: dict[date, datetime] = {}  # each date's UTC midnight, made once (bounded: dates repeat in a batch)
+
+
 def _rule_value(value: Any) -> Any:
     """A field value as rule-engine compares it: dates become UTC midnights."""
     if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+        midnight = _MIDNIGHTS.get(value)
+        if midnight is None:
+            midnight = remember(_MIDNIGHTS, value, datetime(value.year, value.month, value.day, tzinfo=UTC),
+                                MIDNIGHTS_LIMIT)
+        return midnight
     return value
 
 
