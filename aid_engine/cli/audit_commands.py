@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .lang import h
-from .store_commands import DbOption, audit_app, open_db
+from .options import DbOption
+from .store_commands import audit_app, open_db
 
 if TYPE_CHECKING:
     from ..audit.keys import Signer, Verifier

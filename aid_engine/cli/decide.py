@@ -11,6 +11,7 @@ import typer
 from ..errors import DeclarationError
 from ..models import Decision, Declaration
 from .lang import h
+from .options import RulesOption
 from .rules import rulebook
 
 _FILE_HELP = h("Fichier JSON de la déclaration, ou - pour l'entrée standard.",
@@ -19,9 +20,6 @@ _FILE_HELP = h("Fichier JSON de la déclaration, ou - pour l'entrée standard.",
 LangOption = Annotated[str | None, typer.Option("--lang", help=h(
     "Langue de la réponse : fr ou en (défaut : $AID_ENGINE_LANG, sinon fr).",
     "Language of the answer: fr or en (default: $AID_ENGINE_LANG, else fr)."))]
-RulesOption = Annotated[Path | None, typer.Option("--rules", help=h(
-    "Dossier de règles (défaut : $AID_ENGINE_RULES, sinon les règles installées avec le paquet).",
-    "Rules directory (default: $AID_ENGINE_RULES, else the rules installed with the package)."))]
 
 
 def read_input(path: str) -> bytes:

@@ -24,15 +24,11 @@ from ..i18n import t
 from ..money import parse_decimal
 from ..text import for_terminal
 from .lang import h
+from .options import DbOption
 
 if TYPE_CHECKING:
     from ..report import Report, Scope, Targets
 
-DbOption = Annotated[str | None, typer.Option("--db", help=h(
-    "Adresse de la base : sqlite:///FICHIER ou postgresql+psycopg://UTILISATEUR:MOT_DE_PASSE@HÔTE:PORT/BASE "
-    "(défaut : $AID_ENGINE_DB, sinon sqlite:///aid_engine.db).",
-    "Database URL: sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB "
-    "(default: $AID_ENGINE_DB, else sqlite:///aid_engine.db)."))]
 ENVELOPE_MAX = Decimal("999999999999.99")
 
 

@@ -13,14 +13,12 @@ from ..models import ECHELONS
 from ..money import display
 from ..ruleset import RuleBook, RuleSet, load
 from .lang import h, run_lang
+from .options import RulesOption
 
 rules_app = typer.Typer(help=h("Les règles par année universitaire : lister, montrer, valider, comparer.",
                                "The rules by academic year: list, show, validate, compare."),
                         no_args_is_help=True)
 
-RulesDir = Annotated[Path | None, typer.Option("--rules", help=h(
-    "Dossier de règles (défaut : celui du projet, rules/).",
-    "Rules directory (default: the project's rules/)."))]
 
 
 def rulebook(rules: Path | None) -> RuleBook:
@@ -55,7 +53,7 @@ def _grid(title: str) -> Any:
 @rules_app.command("list", help=h(
     "Chaque année universitaire couverte, avec l'identifiant et le sha256 de son jeu de règles.",
     "Every academic year covered, with its rule set id and sha256."))
-def list_(rules: RulesDir = None) -> None:
+def list_(rules: RulesOption = None) -> None:
     """Every academic year covered, with its rule set id and sha256."""
     from rich.cells import cell_len
     from rich.console import Console
@@ -82,7 +80,7 @@ def list_(rules: RulesDir = None) -> None:
     "The whole rule set of one academic year: gates, points de charge, ceilings, rates, sources."))
 def show(year: Annotated[str, typer.Argument(help=h("Année universitaire, par exemple 2024-2025",
                                                     "Academic year, e.g. 2024-2025"))],
-         rules: RulesDir = None) -> None:
+         rules: RulesOption = None) -> None:
     """The whole rule set of one academic year: gates, points de charge, ceilings, rates, sources."""
     from rich.console import Console
     from rich.markup import escape
@@ -182,7 +180,7 @@ def diff(
                                                  "First academic year, e.g. 2022-2023"))],
     year_b: Annotated[str, typer.Argument(help=h("Seconde année universitaire, par exemple 2023-2024",
                                                  "Second academic year, e.g. 2023-2024"))],
-    rules: RulesDir = None,
+    rules: RulesOption = None,
 ) -> None:
     """Which ceilings, rates and rules changed between two academic years."""
     lang = run_lang()

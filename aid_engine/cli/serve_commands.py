@@ -14,8 +14,9 @@ from typing import Annotated
 import typer
 
 from .lang import h
+from .options import DbOption, RulesOption
 from .rules import rulebook
-from .store_commands import DbOption, RulesOption, open_db
+from .store_commands import open_db
 
 users_app = typer.Typer(help=h("Les utilisateurs du guichet web et de l'API : ajouter, lister, révoquer.",
                                "The users of the web desk and of the API: add, list, revoke."),

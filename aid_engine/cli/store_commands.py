@@ -19,6 +19,7 @@ import typer
 from ..i18n import t
 from ..text import for_terminal
 from .lang import h, run_lang
+from .options import DbOption, OperatorOption, RulesOption
 from .rules import rulebook
 
 if TYPE_CHECKING:
@@ -26,17 +27,6 @@ if TYPE_CHECKING:
     from ..store import Store
     from ..store.runs import RunInfo
 
-DbOption = Annotated[str | None, typer.Option("--db", help=h(
-    "Adresse de la base : sqlite:///FICHIER ou postgresql+psycopg://UTILISATEUR:MOT_DE_PASSE@HÔTE:PORT/BASE "
-    "(défaut : $AID_ENGINE_DB, sinon sqlite:///aid_engine.db).",
-    "Database URL: sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB "
-    "(default: $AID_ENGINE_DB, else sqlite:///aid_engine.db)."))]
-OperatorOption = Annotated[str | None, typer.Option("--operator", help=h(
-    "Qui lance la commande, inscrit dans la piste d'audit (défaut : l'utilisateur du système).",
-    "Who runs this, recorded in the audit trail (default: the OS user)."))]
-RulesOption = Annotated[Path | None, typer.Option("--rules", help=h(
-    "Dossier de règles (défaut : celui du projet, rules/).",
-    "Rules directory (default: the project's rules/)."))]
 LearnerArgument = Annotated[str, typer.Argument(help=h(
     "L'identifiant pseudonyme de l'apprenant.", "The learner's pseudonymous id."))]
 
