@@ -1,4 +1,5 @@
-"""The core knows no file, database, terminal, clock or randomness (STYLE.md « Layout »).
+"""The core knows no file, database, terminal, clock or randomness (docs/conventions.md « Money and dates »:
+`evaluate` is pure, the edges do the I/O).
 
 The core modules are scanned with `ast`: no import of an I/O, storage, terminal, clock or random library, no
 call of `date.today`, `datetime.now`, `open`, `print`, and no file access, anywhere in them (inside functions
