@@ -14,7 +14,7 @@ language (`lang_of` reads an option or an environment value it is given).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -594,8 +594,49 @@ def declaration_error_text(exc: DeclarationError, lang: str = "fr") -> str:
     return text
 
 
+# -- English messages read back in French, through tables of patterns ------------------------------------------
+
+Table = tuple[tuple[re.Pattern[str], str], ...]
+_GROUP = re.compile(r"\\(\d)|\\g<(\w+)>")
+
+
+def table(*pairs: tuple[str, str], flags: int = 0) -> Table:
+    """A translation table: each English message form (a pattern over the whole message) and its French, in which
+    `\\1` or `\\g<name>` stands for what the pattern captured."""
+    return tuple((re.compile(pattern, flags), french) for pattern, french in pairs)
+
+
+def first_entry(entries: Table, message: str) -> int | None:
+    """The index of the first entry of `entries` whose pattern is the whole of `message`; None when none is."""
+    return next((i for i, (pattern, _) in enumerate(entries) if pattern.fullmatch(message)), None)
+
+
+def translated(entries: Table, message: str, part: Callable[[str, str], str] | None = None) -> str | None:
+    """The French of `message` by the first entry of `entries` it matches, None when it matches none.
+
+    French typography is applied to the entry's French, not to what it quotes; each captured value goes through
+    `part(group name or number, value)` when given.
+
+    >>> translated(table((r"no such file: (.+)", r"fichier introuvable : \\1"),), "no such file: a :b")
+    'fichier introuvable\\xa0: a :b'
+    """
+    index = first_entry(entries, message)
+    if index is None:
+        return None
+    pattern, french = entries[index]
+    match = pattern.fullmatch(message)
+    assert match is not None
+
+    def group(ref: re.Match[str]) -> str:
+        name = ref.group(1) or ref.group(2)
+        value = match.group(int(name) if name.isdigit() else name) or ""
+        return part(name, value) if part is not None else value
+
+    return _GROUP.sub(group, french_spaces(french))
+
+
 # The library's file messages (English where they are raised), read back in French: each pattern, its French.
-_FILE_MESSAGES_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), fr) for p, fr in (
+_FILE_MESSAGES_FR = table(
     (r"no such file", "fichier introuvable"),
     (r"is a directory, not an? (.+)", "est un dossier, pas un fichier"),
     (r"cannot be read \((.+)\)", r"illisible (\1)"),
@@ -615,7 +656,7 @@ _FILE_MESSAGES_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p
     (r"column '(.+?)' appears twice", r"la colonne « \1 » apparaît deux fois"),
     (r"missing column\(s\): (.+)", r"colonne(s) manquante(s) : \1"),
     (r"is not a directory of rules", "n'est pas un dossier de règles"),
-))
+)
 
 
 def file_message(message: str, lang: str = "fr") -> str:
@@ -626,11 +667,7 @@ def file_message(message: str, lang: str = "fr") -> str:
     """
     if lang == "en":
         return message
-    for pattern, french in _FILE_MESSAGES_FR:
-        match = pattern.fullmatch(message)
-        if match:
-            return french_spaces(match.expand(french))
-    return message
+    return translated(_FILE_MESSAGES_FR, message) or message
 
 
 def error_text(exc: BaseException, lang: str = "fr") -> str:

@@ -14,17 +14,9 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-import re
-
 from .errors import RulesetError
-from .i18n import NBSP, NNBSP, french_spaces, t
-
-Table = tuple[tuple[re.Pattern[str], str], ...]
-
-
-def _table(*pairs: tuple[str, str]) -> Table:
-    return tuple((re.compile(pattern), french) for pattern, french in pairs)
-
+from .i18n import NBSP, NNBSP, Table, t, translated
+from .i18n import table as _table
 
 # What PyYAML says a YAML text lacks or holds (`not valid YAML: …`).
 YAML_FR = _table(
@@ -209,30 +201,13 @@ _VALUES = {
 }
 _VALUE_FORMS = _table((r"a number of (\d+) digits", r"un nombre de \1 chiffres"), (r"(\d+) MiB", r"\1 Mio"),
                       (r"(\d+) bytes", r"\1 octets"))
-_GROUP = re.compile(r"\\(\d)|\\g<(\w+)>")
 
 
-def first_entry(table: Table, message: str) -> int | None:
-    """The index of the first entry of `table` whose pattern is the whole of `message`; None when none is."""
-    return next((i for i, (pattern, _) in enumerate(table) if pattern.fullmatch(message)), None)
-
-
-def _translated(table: Table, message: str) -> str | None:
-    index = first_entry(table, message)
-    if index is None:
-        return None
-    pattern, french = table[index]
-    match = pattern.fullmatch(message)
-    assert match is not None
-
-    def part(ref: re.Match[str]) -> str:
-        name = ref.group(1) or ref.group(2)
-        value = match.group(int(name) if name.isdigit() else name) or ""
-        if name in _INNER:
-            return _translated(_INNER[name], value) or value
-        return _VALUES.get(value) or _translated(_VALUE_FORMS, value) or value
-
-    return _GROUP.sub(part, french_spaces(french))
+def _part(name: str, value: str) -> str:
+    """A captured value in French: a third party's words through their table, an English word a value may be."""
+    if name in _INNER:
+        return translated(_INNER[name], value, _part) or value
+    return _VALUES.get(value) or translated(_VALUE_FORMS, value, _part) or value
 
 
 def rules_message(message: str) -> str:
@@ -241,7 +216,7 @@ def rules_message(message: str) -> str:
     >>> rules_message("unknown key 'rate'"), rules_message("'0bis': a list is not an amount")
     ("clé inconnue 'rate'", "'0bis'\\xa0: une liste n'est pas un montant")
     """
-    return _translated(RULES_FR, message) or message
+    return translated(RULES_FR, message, _part) or message
 
 
 def rules_error_text(exc: RulesetError) -> str:

@@ -25,8 +25,8 @@ from typer.testing import CliRunner
 import aid_engine
 from aid_engine import RulesetError
 from aid_engine.cli import app
-from aid_engine.i18n import NBSP, error_text
-from aid_engine.i18n_rules import ENGINE_FR, FORMAT_FR, RULES_FR, YAML_FR, first_entry, rules_message
+from aid_engine.i18n import NBSP, error_text, first_entry
+from aid_engine.i18n_rules import ENGINE_FR, FORMAT_FR, RULES_FR, YAML_FR, rules_message
 from aid_engine.ruleset import load, parse_files
 from aid_engine.ruleset.expressions import ExpressionError, compile_predicate
 

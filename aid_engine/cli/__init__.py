@@ -82,7 +82,7 @@ class _Group(TyperGroup):
             else:
                 typer.echo(t("error.prefix", lang, message=str(exc)), err=True)
             sys.exit(getattr(exc, "exit_code", EXIT_BAD_INPUT))
-        except typer.Abort:
+        except typer.Abort:  # end of input while typer parses (a prompt): as Ctrl-C in a command
             typer.echo(t("error.interrupted", run_lang(None if args is None else list(args))), err=True)
             sys.exit(130)
         sys.exit(result if isinstance(result, int) else EXIT_OK)
@@ -146,7 +146,7 @@ def _root(
         "Language of the whole command: fr or en (default: $AID_ENGINE_LANG, else fr), "
         "e.g. aid-engine --lang en report.")),
 ) -> None:
-    ctx.obj = {"debug": debug, "lang": lang}
+    ctx.obj = {"debug": debug}  # `lang` is read from ctx.params by _Group.invoke
 
 
 def _register() -> None:

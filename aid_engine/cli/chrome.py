@@ -18,7 +18,7 @@ from typing import Any
 
 import typer
 
-from ..i18n import french_spaces, t
+from ..i18n import french_spaces, t, table, translated
 from .lang import run_lang
 
 # click's Context and HelpFormatter, reached through typer's public classes (typer carries its own click).
@@ -34,53 +34,49 @@ HELP_WORDS = (
     (re.compile(r"\[required\]"), "[obligatoire]"),
 )
 
-# A usage error's message, from the most to the least specific; `{inner}` is translated in turn.
-_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.S), fr) for p, fr in (
-    (r"Invalid value for '?([^':]+?)'?: (?P<inner>.*)", "valeur invalide pour {1} : {inner}"),
-    (r"Invalid value: (?P<inner>.*)", "valeur invalide : {inner}"),
-    (r"Missing argument '?([^'.]+)'?\.?", "argument manquant : {1}"),
-    (r"Missing option '?([^'.]+)'?\.?", "option manquante : {1}"),
-    (r"Missing parameter: (.+)", "paramètre manquant : {1}"),
+# A usage error's message, from the most to the least specific; `inner` is translated in turn.
+_MESSAGES = table(
+    (r"Invalid value for '?([^':]+?)'?: (?P<inner>.*)", r"valeur invalide pour \1 : \g<inner>"),
+    (r"Invalid value: (?P<inner>.*)", r"valeur invalide : \g<inner>"),
+    (r"Missing argument '?([^'.]+)'?\.?", r"argument manquant : \1"),
+    (r"Missing option '?([^'.]+)'?\.?", r"option manquante : \1"),
+    (r"Missing parameter: (.+)", r"paramètre manquant : \1"),
     (r"Missing command\.", "il manque la commande"),
-    (r"No such option: (\S+) \(Possible options: (.+)\)", "option inconnue : {1} (options proches : {2})"),
-    (r"No such option: (\S+)", "option inconnue : {1}"),
-    (r"No such command '(.+)'\.", "commande inconnue : {1}"),
-    (r"Option '(.+)' requires an argument\.", "l'option {1} attend une valeur"),
-    (r"Option '(.+)' does not take a value\.", "l'option {1} ne prend pas de valeur"),
-    (r"Got unexpected extra argument\(s\) \((.*)\)", "argument(s) en trop : {1}"),
+    (r"No such option: (\S+) \(Possible options: (.+)\)", r"option inconnue : \1 (options proches : \2)"),
+    (r"No such option: (\S+)", r"option inconnue : \1"),
+    (r"No such command '(.+)'\.", r"commande inconnue : \1"),
+    (r"Option '(.+)' requires an argument\.", r"l'option \1 attend une valeur"),
+    (r"Option '(.+)' does not take a value\.", r"l'option \1 ne prend pas de valeur"),
+    (r"Got unexpected extra argument\(s\) \((.*)\)", r"argument(s) en trop : \1"),
     (r"Input should be a valid integer.*", "doit être un nombre entier"),
-    (r"Input should be greater than or equal to (\S+)", "doit être supérieur ou égal à {1}"),
-    (r"Input should be less than or equal to (\S+)", "doit être inférieur ou égal à {1}"),
-    (r"(?:Value error, )?(.+) is not one of (.+)\.", "{1} n'est pas l'un des choix {2}"),
-    (r"(.*?) ?is not a date like (\S+)", "{1} n'est pas une date comme {2}"),
-    (r"must be between (\S+) and (\S+)", "doit être entre {1} et {2}"),
-    (r"give either (\S+) or (\S+), not both", "donnez {1} ou {2}, pas les deux"),
-    (r"give an? (\S+) or (\S+ ?\S*), not both", "donnez {1} ou {2}, pas les deux"),
-    (r"(\S+) is after (\S+)", "{1} est après {2}"),
-))
+    (r"Input should be greater than or equal to (\S+)", r"doit être supérieur ou égal à \1"),
+    (r"Input should be less than or equal to (\S+)", r"doit être inférieur ou égal à \1"),
+    (r"(?:Value error, )?(.+) is not one of (.+)\.", r"\1 n'est pas l'un des choix \2"),
+    (r"(.*?) ?is not a date like (\S+)", r"\1 n'est pas une date comme \2"),
+    (r"must be between (\S+) and (\S+)", r"doit être entre \1 et \2"),
+    (r"give either (\S+) or (\S+), not both", r"donnez \1 ou \2, pas les deux"),
+    (r"give an? (\S+) or (\S+ ?\S*), not both", r"donnez \1 ou \2, pas les deux"),
+    (r"(\S+) is after (\S+)", r"\1 est après \2"),
+    flags=re.S,
+)
+
+
+def _part(name: str, value: str) -> str:
+    return french_message(value) if name == "inner" else value.strip()
 
 
 def french_message(message: str) -> str:
     """A usage error's message in French, or as it is when it is not one of the known forms.
 
     >>> french_message("Invalid value for '--from': is not a date like 2025-01-31")
-    "valeur invalide pour --from : n'est pas une date comme 2025-01-31"
+    "valeur invalide pour --from\\xa0: n'est pas une date comme 2025-01-31"
     >>> french_message("No such option: --jsn (Possible options: --csv, --json)")
-    'option inconnue : --jsn (options proches : --csv, --json)'
+    'option inconnue\\xa0: --jsn (options proches\\xa0: --csv, --json)'
     >>> french_message("Missing argument 'learner_id'."), french_message("Something new")
-    ('argument manquant : learner_id', 'Something new')
+    ('argument manquant\\xa0: learner_id', 'Something new')
     """
-    for pattern, french in _MESSAGES:
-        found = pattern.fullmatch(message.strip())
-        if found:
-            groups = [found.group(0), *found.groups()]
-            inner = found.groupdict().get("inner")
-            values = {str(i): (g or "").strip() for i, g in enumerate(groups)}
-            text = french.replace("{inner}", french_message(inner) if inner is not None else "")
-            for key, value in values.items():
-                text = text.replace("{" + key + "}", value)
-            return re.sub(r"^ +", "", text)
-    return message
+    found = translated(_MESSAGES, message.strip(), _part)
+    return message if found is None else found.lstrip(" ")
 
 
 def _french() -> bool:
@@ -132,10 +128,8 @@ def localise(commands: Iterable[Any]) -> None:
         localise(getattr(command, "commands", {}).values())
 
 
-def usage_error_text(error: Any, lang: str) -> str:
+def usage_error_text(error: Any) -> str:
     """A usage error as the French run shows it: the usage line, where to find help, then « erreur : … »."""
-    if lang != "fr":
-        raise ValueError("usage_error_text writes the French form; English keeps typer's own")
     message = french_message(error.format_message())
     lines = []
     ctx = getattr(error, "ctx", None)
@@ -149,6 +143,6 @@ def usage_error_text(error: Any, lang: str) -> str:
 def show_usage_error(error: Any, lang: str, echo: Callable[[str], None]) -> None:
     """Show a usage error in the run's language: French here, typer's own form in English."""
     if lang == "fr" and type(error).__name__ != "NoArgsIsHelpError":  # that one shows the (French) help
-        echo(usage_error_text(error, lang))
+        echo(usage_error_text(error))
     else:
         error.show()
