@@ -135,14 +135,18 @@ class CsvForm:
         """The header line: each column's French or English name."""
         return tuple(fr if self.french else en for en, fr in columns)
 
+    def figure(self, value: object) -> object:
+        """A figure of the JSON document as a cell: its decimal text ("6335.00", "0.3125") for a program, the
+        same Decimal for a French spreadsheet (written `6335,00`); a count, None or a flag as it is."""
+        return Decimal(value) if self.french and isinstance(value, str) else value
+
     def money(self, amount: Decimal) -> object:
-        """An amount: a Decimal to the cent (written `6335,00`), or the text "6335.00" for a program."""
-        return Decimal(as_str(amount)) if self.french else as_str(amount)
+        """An amount to the cent (`6335,00` or "6335.00")."""
+        return self.figure(as_str(amount))
 
     def ratio(self, value: Decimal | None) -> object:
         """A share with four decimals (`0,3125` or "0.3125"), empty when there is none."""
-        text = ratio_str(value)
-        return Decimal(text) if self.french and text is not None else text
+        return self.figure(ratio_str(value))
 
     def flag(self, value: bool | None) -> object:
         """A yes/no cell: `oui`/`non` or `true`/`false`, empty when unknown."""
@@ -185,7 +189,6 @@ SUMMARY_LABELS = {
     "cash_flow_unscheduled_grants": "Aides sans date de début connue",
     "cash_flow_unscheduled_amount": "Montant des aides sans date de début connue (€)",
 }
-_SUMMARY_RATIOS = frozenset({"share_used", "projected_share"})
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *, option: str = "--csv",
@@ -204,25 +207,18 @@ def write_cash_flow(r: Report, path: Path, *, option: str = "--cash-flow", form:
 
 
 def _summary_rows(r: Report, form: CsvForm) -> list[tuple[object, object]]:
+    """The report's headline figures, the same as the JSON document's (`_superseded`, `_envelope`)."""
     c, cf = r.counts, r.cash_flow
-    x = r.superseded
-    e = r.envelope
-    rows: list[tuple[str, object]] = [
-        ("scope", r.scope.describe()), ("decisions", c.decisions), ("current", c.current), ("granted", c.granted),
-        ("refused", c.refused), ("review", c.review), ("superseded", c.superseded),
-        ("learners", c.learners), ("learners_with_several_decisions", c.learners_with_several),
-        ("superseded_after_correction", x.after_correction), ("superseded_under_other_rules", x.under_other_rules),
-        ("superseded_granted", x.granted), ("superseded_granted_amount", form.money(x.granted_amount)),
-    ]
-    money = (("envelope", e.envelope), ("committed", e.committed), ("recovered", e.recovered),
-             ("net_committed", e.net), ("remaining", e.remaining))
-    rows += [(k, form.money(v)) for k, v in money]
-    rows += [("share_used", form.ratio(e.share_used)), ("review_cost", form.money(e.review_cost)),
-             ("projected", form.money(e.projected)), ("projected_remaining", form.money(e.projected_remaining)),
-             ("projected_share", form.ratio(e.projected_share)),
-             ("departement_unknown", r.unknown_departements), ("cash_flow_total", form.money(cf.total)),
-             ("cash_flow_unscheduled_grants", cf.unscheduled_grants),
-             ("cash_flow_unscheduled_amount", form.money(cf.unscheduled_amount))]
+    figures: dict[str, object] = {
+        "decisions": c.decisions, "current": c.current, "granted": c.granted, "refused": c.refused,
+        "review": c.review, "superseded": c.superseded, "learners": c.learners,
+        "learners_with_several_decisions": c.learners_with_several}
+    figures |= {f"superseded_{k}": v for k, v in _superseded(r).items() if k != "decisions"}
+    figures |= _envelope(r)
+    figures |= {"departement_unknown": r.unknown_departements, "cash_flow_total": as_str(cf.total),
+                "cash_flow_unscheduled_grants": cf.unscheduled_grants,
+                "cash_flow_unscheduled_amount": as_str(cf.unscheduled_amount)}
+    rows = [("scope", r.scope.describe()), *((k, form.figure(v)) for k, v in figures.items())]
     return [(SUMMARY_LABELS[k] if form.french else k, v) for k, v in rows]
 
 
