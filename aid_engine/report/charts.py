@@ -283,21 +283,18 @@ def cash_flow_chart(r: Report, today: date | None = None) -> Chart:
     figure, axes = _figure()
     months = [m.month for m in r.cash_flow.by_month]
     if months:
-        now = None if today is None else today.year * 12 + today.month - 1
+        now = None if today is None else month_index(today.isoformat()[:7])
         span = months if today is None else sorted({*months, today.isoformat()[:7]})
         positions = [month_index(m) for m in months]
         _month_axis(axes, span)
         amounts = [float(m.amount) for m in r.cash_flow.by_month]
-        past = [now is not None and p < now for p in positions]
-        if any(past):
-            axes.bar([p for p, old in zip(positions, past, strict=True) if old],
-                     [a for a, old in zip(amounts, past, strict=True) if old], width=0.8, color=COLOURS["past"],
-                     label="Mois échus : mensualités dues (axe de gauche)")
-        if not all(past):
-            axes.bar([p for p, old in zip(positions, past, strict=True) if not old],
-                     [a for a, old in zip(amounts, past, strict=True) if not old], width=0.8,
-                     color=COLOURS["granted"], label="Mois à venir : prévision (axe de gauche)" if now is not None
-                     else "Mensualités du mois (axe de gauche)")
+        coming = "Mois à venir : prévision" if now is not None else "Mensualités du mois"
+        for paid, colour, label in ((True, COLOURS["past"], "Mois échus : mensualités dues"),
+                                    (False, COLOURS["granted"], coming)):
+            bars = [(p, a) for p, a in zip(positions, amounts, strict=True) if (now is not None and p < now) == paid]
+            if bars:
+                axes.bar([p for p, _ in bars], [a for _, a in bars], width=0.8, color=colour,
+                         label=f"{label} (axe de gauche)")
         if today is not None and now is not None:
             axes.axvline(now + (today.day - 1) / 31, color=COLOURS["today"], linestyle="--", linewidth=1.2,
                          label=f"Aujourd’hui ({today.day:02d}/{today.month:02d}/{today.year})")
