@@ -238,13 +238,16 @@ def _recorded_at(stamp: str, lang: str) -> str:
     in French."""
     from datetime import datetime, timedelta
 
+    from ..i18n import date_text
+
     if lang == "en":
         return stamp
     try:
         moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except (TypeError, ValueError):
         return stamp
-    return moment.strftime("%d/%m/%Y %H:%M:%S") + (" UTC" if moment.utcoffset() == timedelta(0) else "")
+    zone = " UTC" if moment.utcoffset() == timedelta(0) else ""
+    return f"{date_text(moment.date(), lang)} {moment:%H:%M:%S}{zone}"
 
 
 def _euros(value: str, lang: str) -> str:
